@@ -1,0 +1,37 @@
+//! What the embedder provides: the one trait a kernel, hypervisor or
+//! firmware implements to host the runtime.
+
+/// Services the runtime needs from the system it is embedded in.
+///
+/// Implementations must be callable from exception context with interrupts
+/// masked (the hit path calls [`Platform::cpu_id`] and [`Platform::now_ns`]),
+/// so none of these methods may block, allocate or take a lock that normal
+/// code could hold.
+pub trait Platform: Sync {
+    /// The writable alias of executable address `exec_addr`, or `None` if
+    /// the runtime may not patch that address (not text, not mapped, or
+    /// outside what the embedder allows to be probed).
+    ///
+    /// Kernels that keep text W^X map it a second time read-write; the
+    /// runtime stores through the alias and then performs the instruction
+    /// cache maintenance for the executable address itself.
+    fn text_alias(&self, exec_addr: usize) -> Option<usize>;
+
+    /// Index of the calling CPU, in `0..max_cpus()`.
+    fn cpu_id(&self) -> usize;
+
+    /// Number of CPUs the runtime must keep per-CPU state for.
+    fn max_cpus(&self) -> usize;
+
+    /// Monotonic time in nanoseconds.
+    fn now_ns(&self) -> u64;
+
+    /// Write text to the system console (used for diagnostics and output).
+    fn console_write(&self, text: &str);
+
+    /// Whether `addr` lies in a BTI-guarded page (simulated BR/BLR then set
+    /// PSTATE.BTYPE exactly as the hardware would). Default: no BTI.
+    fn bti_guarded(&self, _addr: usize) -> bool {
+        false
+    }
+}
