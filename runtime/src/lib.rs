@@ -13,9 +13,13 @@
 
 extern crate alloc;
 
+pub mod abi;
 pub mod arch;
+pub mod config;
 pub mod frame;
 pub mod platform;
+pub mod trap;
 
+pub use config::{Config, ExecArea, XolMode};
 pub use frame::Frame;
 pub use platform::Platform;

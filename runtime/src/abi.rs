@@ -1,0 +1,1 @@
+//! The object contract between the compiler and the runtime (probes.o).
