@@ -1,1 +1,41 @@
-fn main() {}
+//! `cargo xtask <command>`: everything that needs more than `cargo`.
+//!
+//! - `setup`   find or install what arm64 needs (QEMU, cross binutils, a way
+//!   to build `core`/`alloc` for aarch64-unknown-none)
+//! - `kernel`  build the reference kernel; its path is the last line printed
+//! - `test`    host tests, then the engine suite under QEMU on every CPU and
+//!   XOL mode
+//! - `demo`    the main job: probes on a real workload in the reference kernel
+mod kernel;
+mod qemu;
+mod setup;
+mod test;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("setup") => setup::run().map(|_| ()),
+        Some("kernel") => kernel::build().map(|path| println!("{}", path.display())),
+        Some("test") => test::run(&args[1..]),
+        Some("demo") => test::demo(&args[1..]),
+        _ => {
+            eprintln!("usage: cargo xtask <setup|kernel|test|demo>");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Root of the repository (xtask lives one level below it).
+pub fn repo_root() -> std::path::PathBuf {
+    let manifest = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().expect("xtask is inside the repository").to_path_buf()
+}

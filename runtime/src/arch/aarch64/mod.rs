@@ -1,2 +1,5 @@
 //! AArch64: instruction decoding, simulation, XOL and trap mechanics.
 pub mod pstate;
+pub mod brk;
+pub mod cache;
+pub mod debug;

@@ -1,0 +1,94 @@
+//! Find or install the arm64 toolchain. Idempotent and quiet when
+//! everything is present; installs with apt-get on Debian as root;
+//! otherwise says exactly what is missing and how to get it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// How the aarch64-unknown-none kernel gets its `core` and `alloc`.
+#[derive(Clone, Debug)]
+pub enum CoreRoute {
+    /// rustup has the target installed: plain `cargo build`.
+    Rustup,
+    /// Build `core`/`alloc` from source with this rustc (Debian's
+    /// rustc-web + rust-web-src) and `-Z build-std`.
+    BuildStd { rustc: PathBuf },
+}
+
+/// What setup found.
+#[derive(Clone, Debug)]
+pub struct Toolchain {
+    /// How to build for aarch64-unknown-none.
+    pub route: CoreRoute,
+}
+
+fn on_path(program: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program} >/dev/null 2>&1")])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+fn rustup_has_target() -> bool {
+    Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).lines().any(|l| l.trim() == "aarch64-unknown-none"))
+        .unwrap_or(false)
+}
+
+/// Debian's rustc with its library source next to it.
+fn debian_rustc() -> Option<PathBuf> {
+    let rustc = Path::new("/usr/bin/rustc");
+    let src = Path::new("/usr/lib/rustlib/src/rust/library/core/Cargo.toml");
+    (rustc.exists() && src.exists()).then(|| rustc.to_path_buf())
+}
+
+fn apt_install(packages: &[&str]) -> Result<(), String> {
+    let debian = Path::new("/etc/debian_version").exists();
+    let root = Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0")).unwrap_or(false);
+    if !debian || !root {
+        return Err(format!(
+            "missing packages {} and cannot install them here ({}); install them with your package manager",
+            packages.join(" "),
+            if !debian { "not a Debian system" } else { "not root" }
+        ));
+    }
+    eprintln!("setup: installing {} with apt-get", packages.join(" "));
+    let quiet = |cmd: &mut Command| -> Result<(), String> {
+        let out = cmd.env("DEBIAN_FRONTEND", "noninteractive").output().map_err(|e| format!("apt-get: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!("apt-get failed:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+        }
+    };
+    quiet(Command::new("apt-get").args(["update", "-qq"]))?;
+    quiet(Command::new("apt-get").args(["install", "-y", "-qq"]).args(packages))
+}
+
+/// Make sure QEMU, the cross binutils and a route to aarch64 `core` exist.
+pub fn run() -> Result<Toolchain, String> {
+    let mut missing = Vec::new();
+    if !on_path("qemu-system-aarch64") {
+        missing.push("qemu-system-arm");
+    }
+    if !on_path("aarch64-linux-gnu-ld") || !on_path("aarch64-linux-gnu-as") {
+        missing.push("binutils-aarch64-linux-gnu");
+    }
+    let rustup = rustup_has_target();
+    if !rustup && debian_rustc().is_none() {
+        missing.extend(["rustc-web", "rust-web-src"]);
+    }
+    if !missing.is_empty() {
+        apt_install(&missing)?;
+    }
+    let route = if rustup {
+        CoreRoute::Rustup
+    } else {
+        let rustc = debian_rustc().ok_or("rust-web-src installed but /usr/lib/rustlib/src/rust/library is missing")?;
+        CoreRoute::BuildStd { rustc }
+    };
+    Ok(Toolchain { route })
+}
