@@ -1,5 +1,19 @@
 //! probec: the probe-script compiler and its command-line tools.
+//!
+//! The compiler is a list of passes, each with its own typed IR:
+//!
+//! ```text
+//! source ─syntax::parse─▶ ast::Program ─check::check─▶ tir::Program
+//!        ─lower::lower─▶ machine code per handler ─emit::emit─▶ ELF bytes
+//! ```
+//!
+//! [`driver::compile`] runs them in order; every failure is a list of
+//! [`diag::Diagnostic`]s with spans, never a panic.
 #![warn(missing_docs)]
 
+pub mod ast;
 pub mod decode_cmd;
+pub mod diag;
 pub mod disasm;
+pub mod span;
+pub mod syntax;

@@ -1,0 +1,190 @@
+//! Parser tests, one group per grammar rule.
+
+use super::parse;
+use crate::ast::*;
+
+fn ok(src: &str) -> Program {
+    match parse(src) {
+        Ok(p) => p,
+        Err(e) => panic!("parse failed for {src:?}: {e:?}"),
+    }
+}
+
+fn err(src: &str) -> String {
+    match parse(src) {
+        Ok(p) => panic!("expected an error for {src:?}, got {p:?}"),
+        Err(e) => e[0].message.clone(),
+    }
+}
+
+fn body_expr(src: &str) -> Expr {
+    let p = ok(&format!("BEGIN {{ {src}; }}"));
+    match &p.blocks[0].body.stmts[0].kind {
+        StmtKind::Expr(e) => e.clone(),
+        other => panic!("not an expression statement: {other:?}"),
+    }
+}
+
+fn show(e: &Expr) -> String {
+    match &e.kind {
+        ExprKind::Int(v) => v.to_string(),
+        ExprKind::Str(s) => format!("{s:?}"),
+        ExprKind::Var(n) | ExprKind::Ident(n) => n.clone(),
+        ExprKind::Map { name, keys } if keys.is_empty() => name.clone(),
+        ExprKind::Map { name, keys } => {
+            format!("{name}[{}]", keys.iter().map(show).collect::<Vec<_>>().join(", "))
+        }
+        ExprKind::Call { name, args } => {
+            format!("{}({})", name.node, args.iter().map(show).collect::<Vec<_>>().join(", "))
+        }
+        ExprKind::Unary { op, operand } => format!("({op:?} {})", show(operand)),
+        ExprKind::Binary { op, lhs, rhs } => format!("({} {} {})", show(lhs), op.symbol(), show(rhs)),
+        ExprKind::Ternary { cond, then, otherwise } => {
+            format!("({} ? {} : {})", show(cond), show(then), show(otherwise))
+        }
+        ExprKind::Cast { ty, operand } => format!("(cast {:?} {})", ty.kind, show(operand)),
+    }
+}
+
+// ---- probe, probe_kind, probe_target, probe_offset, probe_addr ----
+
+#[test]
+fn probe_kinds_and_short_forms() {
+    let p = ok("kprobe:a, k:b, kretprobe:c, kr:d, BEGIN, end {}");
+    let kinds: Vec<_> = p.blocks[0].probes.iter().map(|p| p.kind).collect();
+    use ProbeKind::*;
+    assert_eq!(kinds, vec![Kprobe, Kprobe, Kretprobe, Kretprobe, Begin, End]);
+    assert_eq!(p.blocks[0].probes[1].text, "kprobe:b");
+    assert_eq!(p.blocks[0].probes[3].text, "kretprobe:d");
+}
+
+#[test]
+fn probe_targets() {
+    let p = ok("kprobe:my_kernel::sched::schedule+0x10, kprobe:uart_*, kprobe:*::alloc::*, kprobe:0xffff_0000_1000 {}");
+    let t: Vec<_> = p.blocks[0].probes.iter().map(|p| p.target.clone()).collect();
+    assert_eq!(t[0], Target::Symbol { name: "my_kernel::sched::schedule".into(), offset: 16 });
+    assert_eq!(t[1], Target::Glob { pattern: "uart_*".into(), offset: 0 });
+    assert_eq!(t[2], Target::Glob { pattern: "*::alloc::*".into(), offset: 0 });
+    assert_eq!(t[3], Target::Address(0xffff_0000_1000));
+}
+
+#[test]
+fn unknown_probe_type() {
+    assert!(err("tracepoint:sched_switch {}").contains("unknown probe type `tracepoint`"));
+}
+
+#[test]
+fn kretprobe_offset_rejected() {
+    assert!(err("kretprobe:f+4 {}").contains("offset"));
+}
+
+// ---- predicate ----
+
+#[test]
+fn predicate_with_division() {
+    let p = ok("kprobe:f /arg0 / 2 > 1/ { }");
+    assert_eq!(show(p.blocks[0].predicate.as_ref().unwrap()), "((arg0 / 2) > 1)");
+}
+
+// ---- config_block, map_decl ----
+
+#[test]
+fn config_and_map_decl() {
+    let p = ok("config = { max_strlen = 32; max_map_keys = 1_000 } let @m = hash(100); BEGIN {}");
+    assert_eq!(p.config.len(), 2);
+    assert_eq!(p.config[1].value.node, 1000);
+    assert_eq!(p.map_decls[0].name.node, "@m");
+    assert_eq!(p.map_decls[0].capacity.node, 100);
+}
+
+// ---- statements ----
+
+#[test]
+fn statements() {
+    let p = ok("BEGIN { let $x: u32 = 1; $x += 2; @a++; --@b; @c[1, \"k\"] = $x; if $x > 1 { return } else if $x { } else { } for $i : 0..4 { } unroll(3) { } { exit() } }");
+    let kinds: Vec<&str> = p.blocks[0]
+        .body
+        .stmts
+        .iter()
+        .map(|s| match &s.kind {
+            StmtKind::Let { .. } => "let",
+            StmtKind::Assign { op: Some(_), .. } => "compound",
+            StmtKind::Assign { .. } => "assign",
+            StmtKind::IncDec { increment: true, .. } => "inc",
+            StmtKind::IncDec { .. } => "dec",
+            StmtKind::If { .. } => "if",
+            StmtKind::For { .. } => "for",
+            StmtKind::Unroll { .. } => "unroll",
+            StmtKind::Block(_) => "block",
+            StmtKind::Return => "return",
+            StmtKind::Expr(_) => "expr",
+        })
+        .collect();
+    assert_eq!(kinds, vec!["let", "compound", "inc", "dec", "assign", "if", "for", "unroll", "block"]);
+}
+
+#[test]
+fn last_statement_needs_no_semicolon() {
+    ok("BEGIN { @x = count() }");
+}
+
+#[test]
+fn missing_semicolon_between_statements() {
+    let m = err("BEGIN { @x = 1 @y = 2 }");
+    assert!(m.starts_with("syntax error"), "{m}");
+}
+
+// ---- expressions ----
+
+#[test]
+fn precedence_is_c_like() {
+    assert_eq!(show(&body_expr("1 + 2 * 3 << 1 == 14 && !0 || 0")), "(((((1 + (2 * 3)) << 1) == 14) && (Not 0)) || 0)");
+}
+
+#[test]
+fn left_associative() {
+    assert_eq!(show(&body_expr("10 - 3 - 2")), "((10 - 3) - 2)");
+}
+
+#[test]
+fn ternary_and_casts() {
+    assert_eq!(show(&body_expr("arg0 ? 1 : 2")), "(arg0 ? 1 : 2)");
+    let e = body_expr("*(u32 *)(arg0 + 8)");
+    assert_eq!(show(&e), "(Deref (cast Ptr(Int { bits: 32, signed: false }) (arg0 + 8)))");
+}
+
+#[test]
+fn literals() {
+    assert_eq!(show(&body_expr("0x10 + 0b101 + 1_000 + 'A'")), "(((16 + 5) + 1000) + 65)");
+    assert_eq!(show(&body_expr("\"a\\tb\"")), "\"a\\tb\"");
+}
+
+#[test]
+fn calls_maps_builtins() {
+    assert_eq!(show(&body_expr("printf(\"%d\\n\", @m[tid, $x])")), "printf(\"%d\\n\", @m[tid, $x])");
+    assert_eq!(show(&body_expr("reg(\"x19\")")), "reg(\"x19\")");
+}
+
+#[test]
+fn integer_overflow_literal() {
+    assert!(err("BEGIN { @x = 0x1_0000_0000_0000_0000 }").contains("64 bits"));
+}
+
+#[test]
+fn comments() {
+    ok("// line\n/* block\n */ BEGIN { /* in */ @x = 1; // end\n }");
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    let src = format!("BEGIN {{ @x = {}1{} }}", "(".repeat(500), ")".repeat(500));
+    assert!(err(&src).contains("nesting"));
+    let long = format!("BEGIN {{ @x = 1{} }}", " + 1".repeat(1000));
+    assert!(err(&long).contains("too complex"));
+}
+
+#[test]
+fn syntax_error_names_expected() {
+    let m = err("BEGIN { @x = ; }");
+    assert!(m.contains("expected"), "{m}");
+}
