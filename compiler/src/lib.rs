@@ -17,3 +17,6 @@ pub mod diag;
 pub mod disasm;
 pub mod span;
 pub mod syntax;
+pub mod check;
+pub mod tir;
+pub mod types;
