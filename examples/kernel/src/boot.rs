@@ -1,0 +1,125 @@
+//! Boot entry: `_start`, the first instruction QEMU runs (the ELF entry).
+//!
+//! QEMU's `-M virt` starts the boot CPU at EL1 (or at EL2 with
+//! `virtualization=on`) with the MMU off and all of DAIF masked; x0 carries
+//! nothing we rely on. The assembly below brings the CPU to the state Rust
+//! code needs and calls `kernel_main` (main.rs):
+//!
+//! 1. CPUs other than affinity-0 zero park (single CPU for now).
+//! 2. At EL2, configure EL2 so it stays out of the way and drop to EL1h.
+//! 3. Enable FP/SIMD: the aarch64-unknown-none target uses NEON registers
+//!    in ordinary code (memcpy, struct copies), so this comes before Rust.
+//! 4. Switch to this CPU's boot stack, install the exception vectors and
+//!    zero .bss.
+
+use core::arch::global_asm;
+
+use crate::stacks::{STACKS, STACK_STRIDE};
+
+/// SCTLR_EL1 bits that are RES1 in ARMv8.0 (EOS, TSCXT, EIS, SPAN, nTLSMD,
+/// LSMAOE): the value SCTLR_EL1 gets before the MMU is configured.
+pub const SCTLR_EL1_RES1: u64 = (1 << 11) | (1 << 20) | (1 << 22) | (1 << 23) | (1 << 28) | (1 << 29);
+
+global_asm!(
+    r#"
+.pushsection .text.boot, "ax"
+.global _start
+_start:
+    // Affinity 0 of MPIDR_EL1 is the CPU index everywhere in this kernel.
+    mrs     x19, mpidr_el1
+    and     x19, x19, #0xff
+    cbnz    x19, park
+
+    // x20 = the exception level we were started in (passed to kernel_main).
+    mrs     x20, CurrentEL
+    lsr     x20, x20, #2
+    cmp     x20, #1
+    b.eq    el1_entry
+    cmp     x20, #2
+    b.eq    el2_to_el1
+    b       park                    // EL3: not supported
+
+el2_to_el1:
+    // EL1 runs AArch64; no VHE (E2H = 0), no stage 2, no traps to EL2.
+    mov     x0, #(1 << 31)          // HCR_EL2.RW
+    // With pointer authentication, PAC instructions at EL1 trap to EL2
+    // unless HCR_EL2.API/APK are set (probed code may contain PACIASP).
+    mrs     x1, id_aa64isar1_el1
+    tst     x1, #0xff0              // APA | API
+    b.eq    1f
+    orr     x0, x0, #(1 << 40)      // APK
+    orr     x0, x0, #(1 << 41)      // API
+1:  msr     hcr_el2, x0
+    msr     vttbr_el2, xzr
+    // EL1 may use the physical counter and timer; no virtual offset.
+    mrs     x0, cnthctl_el2
+    orr     x0, x0, #3              // EL1PCTEN | EL1PCEN
+    msr     cnthctl_el2, x0
+    msr     cntvoff_el2, xzr
+    // Do not trap FP/SIMD (TFP) or anything else to EL2 (RES1 bits only).
+    mov     x0, #0x33ff
+    msr     cptr_el2, x0
+    // Debug and PMU registers stay EL1's: no TDE/TDA/TPM, all counters.
+    mrs     x0, pmcr_el0
+    ubfx    x0, x0, #11, #5         // PMCR_EL0.N -> MDCR_EL2.HPMN
+    msr     mdcr_el2, x0
+    // EL1 reads of MIDR/MPIDR return these.
+    mrs     x0, midr_el1
+    msr     vpidr_el2, x0
+    mrs     x0, mpidr_el1
+    msr     vmpidr_el2, x0
+    // EL1 starts with the MMU off.
+    ldr     x0, ={sctlr_res1}
+    msr     sctlr_el1, x0
+    // "Return" to EL1h (SP_EL1) with D, A, I and F masked.
+    mov     x0, #0x3c5
+    msr     spsr_el2, x0
+    adr     x0, el1_entry
+    msr     elr_el2, x0
+    eret
+
+el1_entry:
+    msr     spsel, #1               // exceptions and kernel share SP_EL1
+    // CPACR_EL1.FPEN = 0b11: FP/SIMD does not trap at EL1/EL0.
+    mov     x0, #(3 << 20)
+    msr     cpacr_el1, x0
+    isb
+
+    // sp = top of this CPU's stack: STACKS + (cpu + 1) * STACK_STRIDE.
+    adrp    x0, {stacks}
+    add     x0, x0, :lo12:{stacks}
+    ldr     x1, ={stride}
+    add     x2, x19, #1
+    madd    x0, x1, x2, x0
+    mov     sp, x0
+
+    adrp    x0, exception_vectors
+    add     x0, x0, :lo12:exception_vectors
+    msr     vbar_el1, x0
+    isb
+
+    // Zero .bss (16-byte aligned by the linker script). The MMU is off, so
+    // these are Device-memory stores: aligned STP only.
+    adrp    x0, __bss_start
+    add     x0, x0, :lo12:__bss_start
+    adrp    x1, __bss_end
+    add     x1, x1, :lo12:__bss_end
+2:  cmp     x0, x1
+    b.hs    3f
+    stp     xzr, xzr, [x0], #16
+    b       2b
+3:
+    mov     x0, x20
+    bl      {kernel_main}
+
+park:
+    wfe
+    b       park
+.ltorg
+.popsection
+"#,
+    stacks = sym STACKS,
+    stride = const STACK_STRIDE,
+    sctlr_res1 = const SCTLR_EL1_RES1,
+    kernel_main = sym crate::kernel_main,
+);

@@ -1,0 +1,58 @@
+//! The kernel command line.
+//!
+//! QEMU's semihosting SYS_GET_CMDLINE returns argv joined by spaces, where
+//! argv[0] is the kernel file name followed by the words of `-append`, or
+//! the `arg=` values of `-semihosting-config` if any are given (then the
+//! first of them plays argv[0]). argv[0] is dropped.
+//!
+//! The remaining words are options (`key=value`, anywhere) and a command
+//! with its arguments:
+//!
+//! ```text
+//! [xol=step|xol=brk] COMMAND [ARG...]
+//! ```
+
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use probec_runtime::XolMode;
+
+/// The parsed command line.
+pub struct CmdLine {
+    /// The line as the host gave it, argv[0] included.
+    pub raw: String,
+    /// How the runtime runs displaced instructions (`xol=`, default step).
+    pub xol_mode: XolMode,
+    /// The command word, if any.
+    pub command: Option<String>,
+    /// The command's arguments.
+    pub args: Vec<String>,
+}
+
+impl CmdLine {
+    /// Parse the raw semihosting command line (including argv[0]).
+    pub fn parse(raw: &str) -> Result<CmdLine, String> {
+        let mut cmdline = CmdLine { raw: raw.to_string(), xol_mode: XolMode::SingleStep, command: None, args: Vec::new() };
+        for word in raw.split_whitespace().skip(1) {
+            if let Some((key, value)) = word.split_once('=') {
+                cmdline.set_option(key, value)?;
+            } else if cmdline.command.is_none() {
+                cmdline.command = Some(word.to_string());
+            } else {
+                cmdline.args.push(word.to_string());
+            }
+        }
+        Ok(cmdline)
+    }
+
+    fn set_option(&mut self, key: &str, value: &str) -> Result<(), String> {
+        match (key, value) {
+            ("xol", "step") => self.xol_mode = XolMode::SingleStep,
+            ("xol", "brk") => self.xol_mode = XolMode::BrkAfterSlot,
+            ("xol", _) => return Err(format!("xol={value}: expected xol=step or xol=brk")),
+            _ => return Err(format!("unknown option {key}={value}")),
+        }
+        Ok(())
+    }
+}

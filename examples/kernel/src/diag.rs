@@ -1,0 +1,91 @@
+//! Diagnostic commands that exercise the kernel itself: its memory map,
+//! the fatal-exception path, fault-safe reads and host file loading.
+
+use alloc::string::String;
+use core::arch::asm;
+
+use probec_runtime::XolMode;
+
+use crate::cmdline::CmdLine;
+use crate::probe_read::{probe_read_u16, probe_read_u32, probe_read_u64, probe_read_u8};
+use crate::{commands, cpu, exec_area, extable, layout, semihosting};
+
+/// `info`: how the kernel was started and how memory is laid out.
+pub fn info(cmdline: &CmdLine, entry_el: u64) -> i32 {
+    let xol = match cmdline.xol_mode {
+        XolMode::SingleStep => "step",
+        XolMode::BrkAfterSlot => "brk",
+    };
+    let r = |r: core::ops::Range<usize>| (r.start, r.end);
+    println!("refkernel: entered at EL{entry_el}, running at EL1, cpu {} of {}", cpu::id(), cpu::MAX_CPUS);
+    println!("  MIDR_EL1   {:#010x}", cpu::midr());
+    println!("  cmdline    {:?}", cmdline.raw);
+    println!("  xol mode   {xol}");
+    let (s, e) = r(layout::text());
+    println!("  text       {s:#x}..{e:#x} (RX)");
+    let s = exec_area::start();
+    println!("  exec area  {s:#x}..{:#x} (RX, {} KiB)", s + exec_area::len(), exec_area::len() / 1024);
+    let (s, e) = r(layout::rodata());
+    println!("  rodata     {s:#x}..{e:#x} (R, XN), {} extable entries", extable::len());
+    let (s, e) = r(layout::data());
+    println!("  data       {s:#x}..{e:#x} (RW, XN; stacks with guard pages)");
+    let (s, e) = r(layout::heap());
+    println!("  heap       {s:#x}..{e:#x}");
+    let (s, e) = r(layout::ram());
+    println!("  RAM        {s:#x}..{e:#x}, write alias at {:#x}", s + layout::ALIAS_OFFSET);
+    0
+}
+
+/// `brk-test`: execute a BRK nobody handles. Expected: a register dump and
+/// a panic (exit status 101).
+pub fn brk_test() -> i32 {
+    println!("brk-test: executing brk #0x123");
+    // SAFETY: the BRK traps; unhandled, the kernel panics and never returns.
+    unsafe { asm!("brk #0x123", options(nomem, nostack)) };
+    println!("brk-test: BRK returned (someone handled it)");
+    1
+}
+
+/// `fault-test`: fault-safe reads of unmapped addresses return `None`, of
+/// mapped ones `Some`, and the kernel carries on.
+pub fn fault_test() -> i32 {
+    let local: u64 = 0x0123_4567_89ab_cdef;
+    let local_addr = &local as *const u64 as usize;
+    // 0: the unmapped flash below MMIO (NULL). 0x7000_0000: beyond the
+    // 256 MiB of RAM. 1 << 40: outside the 39-bit VA range.
+    let unmapped = [0usize, 0x7000_0000, 1 << 40];
+    let mut ok = true;
+    for addr in unmapped {
+        let r = probe_read_u64(addr);
+        println!("fault-test: probe_read_u64({addr:#x}) = {r:x?}");
+        ok &= r.is_none();
+    }
+    let small = (probe_read_u8(0), probe_read_u16(0), probe_read_u32(0));
+    println!("fault-test: probe_read_u8/u16/u32(0x0) = {small:x?}");
+    ok &= small == (None, None, None);
+    let r = probe_read_u64(local_addr);
+    println!("fault-test: probe_read_u64(&local) = {r:x?}");
+    ok &= r == Some(local);
+    println!("fault-test: kernel carried on: {}", if ok { "ok" } else { "FAILED" });
+    if ok { 0 } else { 1 }
+}
+
+/// `file-test PATH`: read a host file through semihosting and print its
+/// size and FNV-1a hash (the path probe objects will be loaded by).
+pub fn file_test(args: &[String]) -> i32 {
+    let [path] = args else {
+        println!("usage: file-test PATH");
+        return commands::USAGE_EXIT_STATUS;
+    };
+    match semihosting::read_file(path) {
+        Ok(data) => {
+            let hash = data.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3));
+            println!("file-test: {path}: {} bytes, fnv1a64 {hash:#018x}", data.len());
+            0
+        }
+        Err(e) => {
+            println!("file-test: {path}: {e}");
+            1
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! Human-readable register dump for fatal exceptions. It formats straight
+//! to the UART and never allocates: the allocator may be the very thing
+//! that faulted.
+
+use probec_runtime::Frame;
+
+use crate::exceptions::*;
+use crate::stacks;
+
+/// Print what happened and the whole interrupted register state.
+pub fn exception(what: &str, frame: &Frame, esr: u64, far: u64) {
+    let ec = ec(esr);
+    println!();
+    println!("*** {what}: {} ***", describe(ec));
+    println!("  ESR  {esr:#018x}  EC {ec:#04x}  ISS {:#09x}", esr & 0x1ff_ffff);
+    match ec {
+        EC_DABT_CUR | EC_DABT_LOWER | EC_IABT_CUR | EC_IABT_LOWER => {
+            println!("  {}", fault_status(esr));
+        }
+        EC_BRK64 => println!("  brk #{:#x}", esr & 0xffff),
+        _ => {}
+    }
+    println!("  FAR  {far:#018x}  ELR {:#018x}  SPSR {:#018x}", frame.pc, frame.pstate);
+    if matches!(ec, EC_DABT_CUR | EC_DABT_LOWER) && stacks::in_guard(far as usize) {
+        println!("  FAR is in a stack guard page: kernel stack overflow");
+    }
+    for (n, x) in frame.x.iter().enumerate() {
+        print!("  x{n:<2} {x:016x}");
+        if n % 4 == 3 {
+            println!();
+        }
+    }
+    println!("  sp  {:016x}", frame.sp);
+    println!("  FPSR {:#010x}  FPCR {:#010x}", frame.fpsr, frame.fpcr);
+}
+
+/// A short description of an exception class.
+fn describe(ec: u64) -> &'static str {
+    match ec {
+        EC_UNKNOWN => "undefined instruction",
+        EC_IABT_LOWER | EC_IABT_CUR => "instruction abort",
+        EC_DABT_LOWER | EC_DABT_CUR => "data abort",
+        0x22 => "PC alignment fault",
+        0x26 => "SP alignment fault",
+        EC_SOFTSTEP_LOWER | EC_SOFTSTEP_CUR => "software step",
+        EC_BRK64 => "BRK instruction",
+        _ => "exception",
+    }
+}
+
+/// The fault status code (ISS.xFSC) of an abort, in words.
+fn fault_status(esr: u64) -> &'static str {
+    let fsc = esr & 0x3f;
+    match (fsc & 0x3c, fsc & 3) {
+        _ if fsc == 0x21 => "alignment fault",
+        (0x00, _) => "address size fault",
+        (0x04, 0) => "translation fault, level 0",
+        (0x04, 1) => "translation fault, level 1",
+        (0x04, 2) => "translation fault, level 2",
+        (0x04, _) => "translation fault, level 3",
+        (0x08, _) => "access flag fault",
+        (0x0c, _) => "permission fault",
+        _ => "other fault",
+    }
+}

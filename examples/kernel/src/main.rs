@@ -1,0 +1,97 @@
+//! refkernel: the reference embedder of the probec runtime.
+//!
+//! A small EL1 kernel for `qemu-system-aarch64 -M virt` that hosts the
+//! runtime the way a real kernel would: its own exception vectors forward
+//! BRK, software-step and data-abort exceptions to `probec_runtime::trap`,
+//! kernel text is W^X and patched only through a writable alias mapping,
+//! and a reserved executable area holds the runtime's XOL slots.
+//!
+//! Build (from examples/kernel):
+//!
+//! ```text
+//! RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 cargo build --release
+//! ```
+//!
+//! Run: the kernel command line comes from semihosting SYS_GET_CMDLINE, which
+//! QEMU builds from `-append` prefixed with the kernel's file name (argv[0]);
+//! the kernel drops that first word.
+//!
+//! ```text
+//! qemu-system-aarch64 -M virt -cpu cortex-a57 -m 256M -nographic \
+//!     -semihosting-config enable=on,target=native \
+//!     -kernel target/aarch64-unknown-none/release/refkernel \
+//!     -append "xol=step fib 20"
+//! ```
+//!
+//! (`-semihosting-config enable=on,target=native,arg=refkernel,arg=fib,arg=20`
+//! works too: give a program name first, as it is dropped.) QEMU exits with
+//! the kernel's exit status. See docs/reference-kernel.md.
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+#[macro_use]
+mod console;
+
+mod boot;
+mod cmdline;
+mod commands;
+mod cpu;
+mod debug;
+mod diag;
+mod dump;
+mod exceptions;
+mod exec_area;
+mod extable;
+mod heap;
+mod layout;
+mod mmu;
+mod panic;
+mod platform;
+mod probe_read;
+mod semihosting;
+mod stacks;
+mod time;
+mod trap_test;
+mod uart;
+mod vectors;
+mod workload;
+
+use probec_runtime::{Config, ExecArea};
+
+/// First Rust code, called by `boot::_start` on the boot CPU at EL1 with the
+/// MMU off, FP/SIMD enabled, all of DAIF masked, VBAR_EL1 set and .bss
+/// zeroed. `entry_el` is the exception level the CPU was started in.
+extern "C" fn kernel_main(entry_el: u64) -> ! {
+    // The MMU is still off: every data access is Device memory, so only
+    // code that does naturally aligned accesses may run until mmu::init.
+    debug::init();
+    extable::sort();
+    mmu::init();
+
+    uart::init();
+    heap::init();
+
+    let cmdline = cmdline::CmdLine::parse(&semihosting::get_cmdline());
+    let cmdline = match cmdline {
+        Ok(c) => c,
+        Err(e) => {
+            println!("refkernel: bad command line: {e}");
+            semihosting::exit(2);
+        }
+    };
+
+    let config = Config {
+        xol_mode: cmdline.xol_mode,
+        exec_area: ExecArea { start: exec_area::start(), len: exec_area::len() },
+        max_probes: 16384,
+        return_instances_per_cpu: 64,
+    };
+    if let Err(e) = probec_runtime::init(&platform::PLATFORM, config) {
+        panic!("probec_runtime::init failed: {e}");
+    }
+
+    let status = commands::run(&cmdline, entry_el);
+    semihosting::exit(status);
+}
