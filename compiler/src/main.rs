@@ -1,36 +1,13 @@
-use clap::{Parser, Subcommand};
+//! The `probec` command. All logic is in [`probec::cli`].
 use std::process::ExitCode;
 
-/// probec: compile probe scripts for arm64 systems software.
-#[derive(Parser)]
-#[command(name = "probec", version)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Classify instruction words: can a probe go here?
-    Decode {
-        /// 32-bit instruction words in hex, as `objdump -d` prints them.
-        #[arg(required = true)]
-        words: Vec<String>,
-    },
-}
-
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.command {
-        Command::Decode { words } => match probec::decode_cmd::run(&words) {
-            Ok(text) => {
-                print!("{text}");
-                ExitCode::SUCCESS
-            }
-            Err(message) => {
-                eprintln!("probec decode: {message}");
-                ExitCode::from(2)
-            }
-        },
-    }
+    // Compile on a thread with a generous stack: the passes recurse over
+    // expression trees (bounded by the parser, but deep trees are legal).
+    let worker = std::thread::Builder::new().stack_size(64 << 20).spawn(|| probec::cli::run(std::env::args_os()));
+    let code = match worker.map(|w| w.join()) {
+        Ok(Ok(code)) => code,
+        _ => 101,
+    };
+    ExitCode::from(code as u8)
 }

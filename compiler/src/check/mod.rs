@@ -10,6 +10,7 @@ mod maps;
 mod printf;
 mod scope;
 mod stack;
+pub(crate) use stack::key_size;
 mod stmt;
 
 use crate::ast::{self, ProbeKind};

@@ -1,0 +1,169 @@
+//! Building the descriptor tables of the object contract from the typed IR.
+
+use super::strtab::Strtab;
+use crate::ast::{ProbeKind, Target};
+use crate::tir::{self, MapKind};
+use crate::types::Type;
+use probec_runtime::abi::{self, FieldDesc, FormatDesc, MapDesc, ObjectHeader, Pod, ProbeDesc, RequireDesc};
+
+/// All descriptor sections, as bytes.
+pub struct Tables {
+    /// `.probec.header`
+    pub header: Vec<u8>,
+    /// `.probec.probes`
+    pub probes: Vec<u8>,
+    /// `.probec.maps`
+    pub maps: Vec<u8>,
+    /// `.probec.formats`
+    pub formats: Vec<u8>,
+    /// `.probec.fields`
+    pub fields: Vec<u8>,
+    /// `.probec.requires`
+    pub requires: Vec<u8>,
+    /// `.probec.strtab`
+    pub strtab: Vec<u8>,
+}
+
+fn field(t: &Type, strlen: u32) -> FieldDesc {
+    use abi::field_kind::*;
+    let (kind, bits) = match t {
+        Type::Int { bits, signed } => (if *signed { SIGNED } else { UNSIGNED }, *bits as u16),
+        Type::Bool => (BOOL, 0),
+        Type::Str => (STRING, 0),
+        Type::Ptr(_) => (POINTER, 64),
+    };
+    FieldDesc { kind, bits, size: if *t == Type::Str { strlen } else { 8 } }
+}
+
+fn value_size(m: &tir::Map, strlen: u32) -> u32 {
+    match m.kind {
+        MapKind::Value => if m.value == Some(Type::Str) { strlen } else { 8 },
+        MapKind::Count | MapKind::Sum | MapKind::Min | MapKind::Max => 8,
+        MapKind::Avg | MapKind::Stats => 16,
+        MapKind::Hist => 8 * abi::HIST_BUCKETS as u32,
+        MapKind::Lhist => {
+            let (min, max, step) = m.lhist.unwrap_or((0, 1, 1));
+            let n = (max as i128 - min as i128 + step as i128 - 1) / step as i128;
+            8 * (n as u32 + 2)
+        }
+    }
+}
+
+fn map_kind(k: MapKind) -> u16 {
+    use abi::map_kind::*;
+    match k {
+        MapKind::Value => VALUE,
+        MapKind::Count => COUNT,
+        MapKind::Sum => SUM,
+        MapKind::Min => MIN,
+        MapKind::Max => MAX,
+        MapKind::Avg => AVG,
+        MapKind::Stats => STATS,
+        MapKind::Hist => HIST,
+        MapKind::Lhist => LHIST,
+    }
+}
+
+fn push<T: Pod>(out: &mut Vec<u8>, v: &T) {
+    out.extend_from_slice(v.as_bytes());
+}
+
+/// Build every table. `source_name` is recorded for tools.
+pub fn build(prog: &tir::Program, features: u32, source_name: &str) -> Tables {
+    let strlen = prog.limits.max_strlen;
+    let mut st = Strtab::default();
+    let mut fields = Vec::new();
+    let mut field_count = 0u32;
+    let mut add_fields = |types: &[Type], fields: &mut Vec<u8>| {
+        let first = field_count;
+        for t in types {
+            push(fields, &field(t, strlen));
+            field_count += 1;
+        }
+        first
+    };
+
+    let mut probes = Vec::new();
+    let mut probe_count = 0u32;
+    let mut max_stack = 0u32;
+    for (block, h) in prog.handlers.iter().enumerate() {
+        max_stack = max_stack.max(h.stack_bytes);
+        let handler = st.add(&h.symbol);
+        for p in &h.probes {
+            let kind = match p.kind {
+                ProbeKind::Kprobe => abi::probe_kind::KPROBE,
+                ProbeKind::Kretprobe => abi::probe_kind::KRETPROBE,
+                ProbeKind::Begin => abi::probe_kind::BEGIN,
+                ProbeKind::End => abi::probe_kind::END,
+            };
+            let (target_kind, target, offset) = match &p.target {
+                Target::None => (abi::target_kind::NONE, 0, 0),
+                Target::Symbol { name, offset } => (abi::target_kind::SYMBOL, st.add(name), *offset),
+                Target::Glob { pattern, offset } => (abi::target_kind::GLOB, st.add(pattern), *offset),
+                Target::Address(a) => (abi::target_kind::ADDRESS, 0, *a),
+            };
+            let d = ProbeDesc { kind, target_kind, flags: 0, name: st.add(&p.text), target, handler, offset, block: block as u32, reserved: 0 };
+            push(&mut probes, &d);
+            probe_count += 1;
+        }
+    }
+
+    let mut maps = Vec::new();
+    for m in &prog.maps {
+        let key_fields = add_fields(&m.keys, &mut fields);
+        let value_field = match &m.value {
+            Some(t) => add_fields(std::slice::from_ref(t), &mut fields),
+            None => u32::MAX,
+        };
+        let (a, b, c) = m.lhist.unwrap_or((0, 0, 0));
+        let d = MapDesc {
+            name: st.add(&m.name),
+            kind: map_kind(m.kind),
+            flags: 0,
+            capacity: m.capacity,
+            key_size: crate::check::key_size(&m.keys, strlen),
+            value_size: value_size(m, strlen),
+            key_fields,
+            key_count: m.keys.len() as u32,
+            value_field,
+            params: [a, b, c],
+        };
+        push(&mut maps, &d);
+    }
+
+    let mut formats = Vec::new();
+    for f in &prog.formats {
+        let arg_fields = add_fields(&f.args, &mut fields);
+        let d = FormatDesc {
+            format: st.add(&f.text),
+            arg_fields,
+            arg_count: f.args.len() as u32,
+            record_size: crate::check::key_size(&f.args, strlen),
+        };
+        push(&mut formats, &d);
+    }
+
+    let mut requires = Vec::new();
+    for r in &prog.requires {
+        push(&mut requires, &RequireDesc { name: st.add(r), kind: abi::field_kind::UNSIGNED as u32 });
+    }
+
+    let header = ObjectHeader {
+        magic: abi::MAGIC,
+        abi_version: abi::ABI_VERSION,
+        header_size: std::mem::size_of::<ObjectHeader>() as u32,
+        probe_count,
+        map_count: prog.maps.len() as u32,
+        format_count: prog.formats.len() as u32,
+        field_count,
+        require_count: prog.requires.len() as u32,
+        features,
+        max_strlen: strlen,
+        max_stack,
+        source_name: st.add(source_name),
+        compiler: st.add(concat!("probec ", env!("CARGO_PKG_VERSION"))),
+    };
+    let mut header_bytes = Vec::new();
+    push(&mut header_bytes, &header);
+    Tables { header: header_bytes, probes, maps, formats, fields, requires, strtab: st.into_bytes() }
+}

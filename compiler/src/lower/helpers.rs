@@ -1,0 +1,93 @@
+//! Runtime helpers as imported functions, with the signatures documented in
+//! `probec_runtime::abi`.
+
+use cranelift_codegen::ir::types::{I32, I64};
+use cranelift_codegen::ir::{AbiParam, Signature};
+use cranelift_module::{FuncId, Linkage, Module, ModuleResult};
+use cranelift_object::ObjectModule;
+use probec_runtime::abi;
+
+/// A runtime helper.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum Helper {
+    MapLookup,
+    MapFind,
+    MapDelete,
+    MapPrint,
+    MapClear,
+    MapZero,
+    Printf,
+    Read,
+    ReadStr,
+    CtxStr,
+    CtxValue,
+    Exit,
+}
+
+impl Helper {
+    /// Number of helpers.
+    pub const COUNT: usize = 12;
+    const ALL: [Helper; Helper::COUNT] = [
+        Helper::MapLookup,
+        Helper::MapFind,
+        Helper::MapDelete,
+        Helper::MapPrint,
+        Helper::MapClear,
+        Helper::MapZero,
+        Helper::Printf,
+        Helper::Read,
+        Helper::ReadStr,
+        Helper::CtxStr,
+        Helper::CtxValue,
+        Helper::Exit,
+    ];
+
+    /// The symbol name (from the ABI).
+    pub fn symbol(self) -> &'static str {
+        abi::HELPERS[self as usize]
+    }
+
+    /// Parameter types after the context pointer, and whether it returns a u64.
+    fn shape(self) -> (&'static [cranelift_codegen::ir::Type], bool) {
+        match self {
+            Helper::MapLookup | Helper::MapFind => (&[I32, I64], true),
+            Helper::MapDelete => (&[I32, I64], false),
+            Helper::MapPrint | Helper::MapClear | Helper::MapZero => (&[I32], false),
+            Helper::Printf => (&[I32, I64, I32], false),
+            Helper::Read => (&[I64, I64, I64], true),
+            Helper::ReadStr => (&[I64, I64, I64, I64], true),
+            Helper::CtxStr => (&[I32, I64, I64], false),
+            Helper::CtxValue => (&[I32], true),
+            Helper::Exit => (&[], false),
+        }
+    }
+}
+
+/// Helper declarations in one module.
+pub struct Helpers {
+    ids: Vec<FuncId>,
+}
+
+impl Helpers {
+    /// Declare every helper as an import of `module`.
+    pub fn declare(module: &mut ObjectModule) -> ModuleResult<Helpers> {
+        let mut ids = Vec::new();
+        for h in Helper::ALL {
+            let mut sig: Signature = module.make_signature();
+            sig.params.push(AbiParam::new(I64));
+            let (params, ret) = h.shape();
+            sig.params.extend(params.iter().map(|t| AbiParam::new(*t)));
+            if ret {
+                sig.returns.push(AbiParam::new(I64));
+            }
+            ids.push(module.declare_function(h.symbol(), Linkage::Import, &sig)?);
+        }
+        Ok(Helpers { ids })
+    }
+
+    /// The module's id for `h`.
+    pub fn id(&self, h: Helper) -> FuncId {
+        self.ids[h as usize]
+    }
+}
