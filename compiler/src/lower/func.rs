@@ -15,7 +15,7 @@ use cranelift_object::ObjectModule;
 pub(crate) struct FnLower<'a, 'b> {
     pub(crate) b: FunctionBuilder<'b>,
     pub(crate) module: &'a mut ObjectModule,
-    pub(crate) helpers: &'a Helpers,
+    pub(crate) helpers: &'a mut Helpers,
     pub(crate) prog: &'a crate::tir::Program,
     /// The `HandlerCtx *` argument.
     pub(crate) ctx: Value,
@@ -39,7 +39,7 @@ impl<'a, 'b> FnLower<'a, 'b> {
     pub(crate) fn new(
         b: FunctionBuilder<'b>,
         module: &'a mut ObjectModule,
-        helpers: &'a Helpers,
+        helpers: &'a mut Helpers,
         prog: &'a crate::tir::Program,
         ctx: Value,
     ) -> Self {
@@ -64,7 +64,11 @@ impl<'a, 'b> FnLower<'a, 'b> {
         let fref = match self.refs[h as usize] {
             Some(f) => f,
             None => {
-                let f = self.module.declare_func_in_func(self.helpers.id(h), self.b.func);
+                // Declaring an import with a fixed, valid signature cannot
+                // fail unless the name clashes with a handler, which the
+                // helper prefix rules out.
+                let Ok(id) = self.helpers.id(self.module, h) else { return None };
+                let f = self.module.declare_func_in_func(id, self.b.func);
                 self.refs[h as usize] = Some(f);
                 f
             }

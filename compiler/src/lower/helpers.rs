@@ -28,21 +28,6 @@ pub enum Helper {
 impl Helper {
     /// Number of helpers.
     pub const COUNT: usize = 12;
-    const ALL: [Helper; Helper::COUNT] = [
-        Helper::MapLookup,
-        Helper::MapFind,
-        Helper::MapDelete,
-        Helper::MapPrint,
-        Helper::MapClear,
-        Helper::MapZero,
-        Helper::Printf,
-        Helper::Read,
-        Helper::ReadStr,
-        Helper::CtxStr,
-        Helper::CtxValue,
-        Helper::Exit,
-    ];
-
     /// The symbol name (from the ABI).
     pub fn symbol(self) -> &'static str {
         abi::HELPERS[self as usize]
@@ -64,30 +49,28 @@ impl Helper {
     }
 }
 
-/// Helper declarations in one module.
+/// Helper declarations in one module, made on first use so that an
+/// object imports only the helpers its code calls.
+#[derive(Default)]
 pub struct Helpers {
-    ids: Vec<FuncId>,
+    ids: [Option<FuncId>; Helper::COUNT],
 }
 
 impl Helpers {
-    /// Declare every helper as an import of `module`.
-    pub fn declare(module: &mut ObjectModule) -> ModuleResult<Helpers> {
-        let mut ids = Vec::new();
-        for h in Helper::ALL {
-            let mut sig: Signature = module.make_signature();
-            sig.params.push(AbiParam::new(I64));
-            let (params, ret) = h.shape();
-            sig.params.extend(params.iter().map(|t| AbiParam::new(*t)));
-            if ret {
-                sig.returns.push(AbiParam::new(I64));
-            }
-            ids.push(module.declare_function(h.symbol(), Linkage::Import, &sig)?);
+    /// The module's id for `h`, declaring it as an import if new.
+    pub fn id(&mut self, module: &mut ObjectModule, h: Helper) -> ModuleResult<FuncId> {
+        if let Some(id) = self.ids[h as usize] {
+            return Ok(id);
         }
-        Ok(Helpers { ids })
-    }
-
-    /// The module's id for `h`.
-    pub fn id(&self, h: Helper) -> FuncId {
-        self.ids[h as usize]
+        let mut sig: Signature = module.make_signature();
+        sig.params.push(AbiParam::new(I64));
+        let (params, ret) = h.shape();
+        sig.params.extend(params.iter().map(|t| AbiParam::new(*t)));
+        if ret {
+            sig.returns.push(AbiParam::new(I64));
+        }
+        let id = module.declare_function(h.symbol(), Linkage::Import, &sig)?;
+        self.ids[h as usize] = Some(id);
+        Ok(id)
     }
 }

@@ -51,7 +51,7 @@ pub fn lower(prog: &tir::Program, features: Features, keep_clif: bool) -> Result
     let isa = isa::target(features).map_err(|e| ice(e, none))?;
     let builder = ObjectBuilder::new(isa, "probes", cranelift_module::default_libcall_names()).map_err(|e| ice(e, none))?;
     let mut module = ObjectModule::new(builder);
-    let helpers = Helpers::declare(&mut module).map_err(|e| ice(e, none))?;
+    let mut helpers = Helpers::default();
     let mut fctx = FunctionBuilderContext::new();
     let mut ctx = module.make_context();
     let mut functions = Vec::new();
@@ -62,7 +62,7 @@ pub fn lower(prog: &tir::Program, features: Features, keep_clif: bool) -> Result
         ctx.clear();
         ctx.func.signature = sig;
         ctx.func.name = UserFuncName::user(0, index as u32);
-        let stack_bytes = build(&mut ctx, &mut fctx, &mut module, &helpers, prog, h);
+        let stack_bytes = build(&mut ctx, &mut fctx, &mut module, &mut helpers, prog, h);
         let clif = keep_clif.then(|| ctx.func.display().to_string());
         module.define_function(id, &mut ctx).map_err(|e| ice(format!("{e:?}"), h.span))?;
         let code_size = ctx.compiled_code().map(|c| c.code_buffer().len() as u32).unwrap_or(0);
@@ -75,7 +75,7 @@ fn build(
     ctx: &mut Context,
     fctx: &mut FunctionBuilderContext,
     module: &mut ObjectModule,
-    helpers: &Helpers,
+    helpers: &mut Helpers,
     prog: &tir::Program,
     h: &tir::Handler,
 ) -> u32 {

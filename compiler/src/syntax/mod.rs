@@ -43,6 +43,12 @@ fn pest_error(e: pest::error::Error<Rule>) -> Diagnostic {
             let mut names: Vec<&str> = positives.iter().filter_map(|r| rule_name(*r)).collect();
             names.sort_unstable();
             names.dedup();
+            // pest reports rules, not literals: after a complete expression
+            // the likely missing token is the statement separator.
+            let after_expr = names.contains(&"an operator");
+            if after_expr {
+                names.push("`;`");
+            }
             let expected = match names.len() {
                 0 => "something else".to_string(),
                 1 => names[0].to_string(),
@@ -60,7 +66,7 @@ fn pest_error(e: pest::error::Error<Rule>) -> Diagnostic {
                 d = d.with_help(
                     "a probe block looks like `kprobe:my_function /arg0 > 0/ { @calls = count(); }`",
                 );
-            } else if names.iter().any(|n| n.contains("`;`") || n.contains("`}`")) {
+            } else if after_expr {
                 d = d.with_help("statements are separated by `;`");
             }
             d
