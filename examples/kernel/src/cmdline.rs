@@ -33,7 +33,12 @@ pub struct CmdLine {
 impl CmdLine {
     /// Parse the raw semihosting command line (including argv[0]).
     pub fn parse(raw: &str) -> Result<CmdLine, String> {
-        let mut cmdline = CmdLine { raw: raw.to_string(), xol_mode: XolMode::SingleStep, command: None, args: Vec::new() };
+        let mut cmdline = CmdLine {
+            raw: raw.to_string(),
+            xol_mode: XolMode::SingleStep,
+            command: None,
+            args: Vec::new(),
+        };
         for word in raw.split_whitespace().skip(1) {
             if let Some((key, value)) = word.split_once('=') {
                 cmdline.set_option(key, value)?;

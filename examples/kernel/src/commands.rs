@@ -12,7 +12,9 @@ pub const USAGE_EXIT_STATUS: i32 = 2;
 /// Run the command; returns the exit status.
 pub fn run(cmdline: &CmdLine, entry_el: u64) -> i32 {
     let Some(command) = cmdline.command.as_deref() else {
-        println!("refkernel: no command");
+        // A common slip with `-semihosting-config ...,arg=`: forgetting that
+        // the first word is the program name and is dropped.
+        println!("refkernel: no command in {:?} (its first word is the program name)", cmdline.raw);
         println!("{USAGE}");
         return USAGE_EXIT_STATUS;
     };
@@ -26,6 +28,7 @@ pub fn run(cmdline: &CmdLine, entry_el: u64) -> i32 {
         "frame-test" => trap_test::frame_test(),
         "step-test" => trap_test::step_test(),
         "file-test" => diag::file_test(args),
+        "wx-test" => diag::wx_test(),
         _ => workload::run(command, args).unwrap_or_else(|| {
             println!("refkernel: unknown command '{command}'");
             println!("{USAGE}");
@@ -39,5 +42,9 @@ pub fn run(cmdline: &CmdLine, entry_el: u64) -> i32 {
 fn selftest() -> i32 {
     let summary = probec_engine_tests::run(&platform::PLATFORM);
     println!("selftest: {} passed, {} failed", summary.passed, summary.failed);
-    if summary.failed == 0 { 0 } else { 1 }
+    if summary.failed == 0 {
+        0
+    } else {
+        1
+    }
 }

@@ -8,7 +8,7 @@ use probec_runtime::XolMode;
 
 use crate::cmdline::CmdLine;
 use crate::probe_read::{probe_read_u16, probe_read_u32, probe_read_u64, probe_read_u8};
-use crate::{commands, cpu, exec_area, extable, layout, semihosting};
+use crate::{commands, cpu, exec_area, extable, layout, mmu, semihosting};
 
 /// `info`: how the kernel was started and how memory is laid out.
 pub fn info(cmdline: &CmdLine, entry_el: u64) -> i32 {
@@ -17,14 +17,22 @@ pub fn info(cmdline: &CmdLine, entry_el: u64) -> i32 {
         XolMode::BrkAfterSlot => "brk",
     };
     let r = |r: core::ops::Range<usize>| (r.start, r.end);
-    println!("refkernel: entered at EL{entry_el}, running at EL1, cpu {} of {}", cpu::id(), cpu::MAX_CPUS);
+    println!(
+        "refkernel: entered at EL{entry_el}, running at EL1, cpu {} of {}",
+        cpu::id(),
+        cpu::MAX_CPUS
+    );
     println!("  MIDR_EL1   {:#010x}", cpu::midr());
     println!("  cmdline    {:?}", cmdline.raw);
     println!("  xol mode   {xol}");
     let (s, e) = r(layout::text());
     println!("  text       {s:#x}..{e:#x} (RX)");
     let s = exec_area::start();
-    println!("  exec area  {s:#x}..{:#x} (RX, {} KiB)", s + exec_area::len(), exec_area::len() / 1024);
+    println!(
+        "  exec area  {s:#x}..{:#x} (RX, {} KiB)",
+        s + exec_area::len(),
+        exec_area::len() / 1024
+    );
     let (s, e) = r(layout::rodata());
     println!("  rodata     {s:#x}..{e:#x} (R, XN), {} extable entries", extable::len());
     let (s, e) = r(layout::data());
@@ -67,7 +75,11 @@ pub fn fault_test() -> i32 {
     println!("fault-test: probe_read_u64(&local) = {r:x?}");
     ok &= r == Some(local);
     println!("fault-test: kernel carried on: {}", if ok { "ok" } else { "FAILED" });
-    if ok { 0 } else { 1 }
+    if ok {
+        0
+    } else {
+        1
+    }
 }
 
 /// `file-test PATH`: read a host file through semihosting and print its
@@ -79,7 +91,9 @@ pub fn file_test(args: &[String]) -> i32 {
     };
     match semihosting::read_file(path) {
         Ok(data) => {
-            let hash = data.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3));
+            let hash = data.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+                (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+            });
             println!("file-test: {path}: {} bytes, fnv1a64 {hash:#018x}", data.len());
             0
         }
@@ -87,5 +101,64 @@ pub fn file_test(args: &[String]) -> i32 {
             println!("file-test: {path}: {e}");
             1
         }
+    }
+}
+
+/// `wx-test`: kernel text is patched the way the runtime patches it: store
+/// through the write alias, clean the data cache by the alias address,
+/// invalidate the instruction cache by the executable address, then run the
+/// new code. Uses the last 8 bytes of the exec area and restores them.
+pub fn wx_test() -> i32 {
+    let fib = crate::workload::fib::fib as fn(u64) -> u64 as usize;
+    let same = probe_read_u32(fib).is_some()
+        && probe_read_u32(fib) == mmu::text_alias(fib).and_then(probe_read_u32);
+    println!("wx-test: fib's first instruction reads the same through the alias: {}", ok(same));
+
+    let exec = exec_area::start() + exec_area::len() - 8;
+    let alias = mmu::text_alias(exec).expect("exec area has a write alias");
+    let code: [u32; 2] = [0xd280_0540, 0xd65f_03c0]; // mov x0, #42; ret
+    let old = [probe_read_u32(exec), probe_read_u32(exec + 4)];
+    patch(exec, alias, &code);
+    // SAFETY: the two instructions just written are a complete function.
+    let f: extern "C" fn() -> u64 = unsafe { core::mem::transmute(exec) };
+    let ran = f() == 42;
+    println!("wx-test: code written through the alias runs: {}", ok(ran));
+    if let [Some(a), Some(b)] = old {
+        patch(exec, alias, &[a, b]);
+    }
+    if same && ran {
+        0
+    } else {
+        1
+    }
+}
+
+/// Write `code` at executable address `exec` through its writable `alias`,
+/// with the cache maintenance arm64 requires before executing it.
+fn patch(exec: usize, alias: usize, code: &[u32]) {
+    for (i, insn) in code.iter().enumerate() {
+        // SAFETY: `alias` is the RW mapping of exec-area memory nobody runs.
+        unsafe { core::ptr::write_volatile((alias + 4 * i) as *mut u32, *insn) };
+    }
+    // SAFETY: cache maintenance by address on mapped memory.
+    unsafe {
+        asm!(
+            "dc cvau, {alias}",  // data to the point of unification
+            "dsb ish",
+            "ic ivau, {exec}",   // drop stale instructions for the exec VA
+            "dsb ish",
+            "isb",
+            alias = in(reg) alias,
+            exec = in(reg) exec,
+            options(nostack, preserves_flags)
+        )
+    };
+}
+
+fn ok(b: bool) -> &'static str {
+    if b {
+        "ok"
+    } else {
+        "FAILED"
     }
 }

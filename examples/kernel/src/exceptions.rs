@@ -31,7 +31,9 @@ pub fn ec(esr: u64) -> u64 {
 pub extern "C" fn handle_sync(frame: &mut Frame, esr: u64, far: u64) {
     let handled = match ec(esr) {
         EC_BRK64 => trap::on_brk(frame, esr) || trap_test::on_brk(frame, esr),
-        EC_SOFTSTEP_LOWER | EC_SOFTSTEP_CUR => trap::on_step(frame, esr) || trap_test::on_step(frame, esr),
+        EC_SOFTSTEP_LOWER | EC_SOFTSTEP_CUR => {
+            trap::on_step(frame, esr) || trap_test::on_step(frame, esr)
+        }
         // A fault in an XOL slot is the runtime's to fix up or to rewind to
         // the probed address; only then do the kernel's fixups apply.
         EC_DABT_LOWER | EC_DABT_CUR => trap::on_fault(frame, esr, far) || extable::fixup(frame),

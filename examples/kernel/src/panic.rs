@@ -18,7 +18,9 @@ fn panic(info: &PanicInfo) -> ! {
         semihosting::exit(PANIC_EXIT_STATUS);
     }
     match info.location() {
-        Some(loc) => println!("panic at {}:{}:{}: {}", loc.file(), loc.line(), loc.column(), info.message()),
+        Some(loc) => {
+            println!("panic at {}:{}:{}: {}", loc.file(), loc.line(), loc.column(), info.message())
+        }
         None => println!("panic: {}", info.message()),
     }
     semihosting::exit(PANIC_EXIT_STATUS)

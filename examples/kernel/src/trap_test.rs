@@ -167,7 +167,13 @@ extern "C" {
 }
 
 /// Compare, count and report one register.
-fn check<T: PartialEq + core::fmt::LowerHex>(errors: &AtomicUsize, what: &str, name: fmt::Arguments, got: T, want: T) {
+fn check<T: PartialEq + core::fmt::LowerHex>(
+    errors: &AtomicUsize,
+    what: &str,
+    name: fmt::Arguments,
+    got: T,
+    want: T,
+) {
     if got != want {
         println!("frame-test: {what}: {name} = {got:#x}, expected {want:#x}");
         errors.fetch_add(1, Ordering::Relaxed);
@@ -238,7 +244,11 @@ pub fn frame_test() -> i32 {
         if ran && hook == 0 { "ok" } else { "FAILED" },
         if after == 0 { "ok" } else { "FAILED" }
     );
-    if ran && hook == 0 && after == 0 { 0 } else { 1 }
+    if ran && hook == 0 && after == 0 {
+        0
+    } else {
+        1
+    }
 }
 
 /// Set while the step test expects a software-step exception.
@@ -297,5 +307,9 @@ pub fn step_test() -> i32 {
         stepped.wrapping_sub(brk_addr),
         if ok { "ok" } else { "FAILED" }
     );
-    if ok { 0 } else { 1 }
+    if ok {
+        0
+    } else {
+        1
+    }
 }

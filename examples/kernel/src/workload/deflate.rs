@@ -8,9 +8,10 @@ use miniz_oxide::inflate::decompress_to_vec;
 
 use super::xorshift64;
 
+#[rustfmt::skip]
 const WORDS: [&str; 16] = [
-    "probe", "kernel", "trace", "arm64", "handler", "brk", "slot", "step", "map", "ring", "count",
-    "the", "of", "a", "instruction", "exception",
+    "probe", "kernel", "trace", "arm64", "handler", "brk", "slot", "step",
+    "map", "ring", "count", "the", "of", "a", "instruction", "exception",
 ];
 
 /// N bytes of compressible text: pseudo-random words, a line break every
@@ -37,5 +38,9 @@ pub fn run(n: u64) -> i32 {
         compressed.len(),
         if round_trip { "ok" } else { "MISMATCH" }
     );
-    if round_trip { 0 } else { 1 }
+    if round_trip {
+        0
+    } else {
+        1
+    }
 }

@@ -25,5 +25,9 @@ pub fn run(n: u64) -> i32 {
         map.len(),
         if agree { "ok" } else { "MISMATCH" }
     );
-    if agree { 0 } else { 1 }
+    if agree {
+        0
+    } else {
+        1
+    }
 }
