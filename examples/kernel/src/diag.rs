@@ -109,7 +109,7 @@ pub fn file_test(args: &[String]) -> i32 {
 /// invalidate the instruction cache by the executable address, then run the
 /// new code. Uses the last 8 bytes of the exec area and restores them.
 pub fn wx_test() -> i32 {
-    let fib = crate::workload::fib::fib as fn(u64) -> u64 as usize;
+    let fib = crate::workload::fib as fn(u64) -> u64 as usize;
     let same = probe_read_u32(fib).is_some()
         && probe_read_u32(fib) == mmu::text_alias(fib).and_then(probe_read_u32);
     println!("wx-test: fib's first instruction reads the same through the alias: {}", ok(same));
