@@ -24,8 +24,9 @@
 //! ```
 //!
 //! (`-semihosting-config enable=on,target=native,arg=refkernel,arg=fib,arg=20`
-//! works too: give a program name first, as it is dropped.) QEMU exits with
-//! the kernel's exit status. See docs/reference-kernel.md.
+//! works too, and then -append is ignored: give a program name first, as it
+//! is dropped.) QEMU exits with the kernel's exit status. Commands, memory
+//! map and the embedding contract: docs/reference-kernel.md.
 #![no_std]
 #![no_main]
 
