@@ -1,13 +1,13 @@
 //! probec runtime: the `#![no_std]` arm64 probe engine.
 //!
 //! An embedder (a kernel, hypervisor or firmware) implements [`Platform`],
-//! forwards BRK, software-step and data-abort exceptions to the entry points
-//! in [`trap`], and attaches probes through [`probes`]. On each hit the
-//! runtime calls the handlers, then runs the displaced instruction out of
-//! line (XOL) or simulates it, and resumes the interrupted code.
+//! calls [`init`], forwards BRK, software-step and data-abort exceptions to
+//! the entry points in [`trap`], and attaches probes with [`attach`]. On each
+//! hit the runtime calls the handlers, then runs the displaced instruction
+//! out of line (XOL) or simulates it, and resumes the interrupted code.
 //!
 //! The crate builds and unit-tests on any host; the parts that touch system
-//! registers or caches have host fallbacks that do nothing.
+//! registers or caches have host fallbacks.
 #![no_std]
 #![warn(missing_docs)]
 
@@ -17,18 +17,29 @@ pub mod abi;
 pub mod arch;
 pub mod config;
 pub mod frame;
+pub mod handler;
+mod hit;
+pub mod percpu;
 pub mod platform;
+pub mod probes;
+pub mod record;
+mod retprobe;
+pub mod runtime;
+pub mod table;
 pub mod trap;
+pub mod xol;
 
 pub use config::{Config, ExecArea, XolMode};
 pub use frame::Frame;
+pub use handler::{Handler, Handlers, HitContext, ProbeId};
 pub use platform::Platform;
+pub use probes::{attach, check, detach, stats, AttachError, DetachError, ProbeStats};
+pub use runtime::InitError;
 
 /// Initialise the runtime once, before any probe is attached: records the
-/// platform, carves the executable area into XOL slots and trampolines,
-/// and allocates the probe table (the only allocations the runtime makes
-/// outside attach).
-pub fn init(platform: &'static dyn Platform, config: Config) -> Result<(), &'static str> {
-    let _ = (platform, config);
-    Ok(())
+/// platform, writes the return trampoline, carves the executable area into
+/// XOL slots and allocates the probe table and per-CPU state (the only
+/// allocations the runtime makes; attach and the hit path allocate nothing).
+pub fn init(platform: &'static dyn Platform, config: Config) -> Result<(), InitError> {
+    runtime::init(platform, config)
 }

@@ -3,25 +3,59 @@
 //! embedder should restore it and ERET), `false` when it belongs to someone
 //! else (another BRK user, a genuine fault), so embedders can chain.
 
-use crate::Frame;
+use crate::arch::aarch64::brk::{PROBE_IMM, RETURN_IMM, SLOT_IMM};
+use crate::arch::aarch64::pstate::{Syndrome, ESR};
+use crate::runtime;
+use crate::{hit, retprobe, Frame};
 
 /// BRK exception (ESR.EC 0x3C) taken at EL1. `esr` is ESR_EL1.
 pub fn on_brk(frame: &mut Frame, esr: u64) -> bool {
-    let _ = (frame, esr);
-    false
+    let Some(rt) = runtime::get() else { return false };
+    let syndrome = Syndrome::new(esr);
+    if !syndrome.matches_all(ESR::EC::Brk64) {
+        return false;
+    }
+    let cpu = rt.platform.cpu_id();
+    let this = &rt.cpus[cpu];
+    this.enter_trap();
+    let handled = match syndrome.read(ESR::BRK_IMM) as u16 {
+        PROBE_IMM => hit::probe_hit(rt, cpu, frame),
+        SLOT_IMM => rt.slots.slot_of_trailing_brk(frame.pc as usize).is_some() && hit::slot_done(rt, cpu, frame),
+        RETURN_IMM => retprobe::return_hit(rt, cpu, frame),
+        _ => false,
+    };
+    this.leave_trap();
+    handled
 }
 
 /// Software-step exception (ESR.EC 0x32 or 0x33). `esr` is ESR_EL1.
 pub fn on_step(frame: &mut Frame, esr: u64) -> bool {
-    let _ = (frame, esr);
-    false
+    let Some(rt) = runtime::get() else { return false };
+    let syndrome = Syndrome::new(esr);
+    if !(syndrome.matches_all(ESR::EC::SoftwareStepCurrentEl) || syndrome.matches_all(ESR::EC::SoftwareStepLowerEl)) {
+        return false;
+    }
+    let cpu = rt.platform.cpu_id();
+    let this = &rt.cpus[cpu];
+    this.enter_trap();
+    let handled = hit::slot_done(rt, cpu, frame);
+    this.leave_trap();
+    handled
 }
 
-/// Synchronous data or instruction abort. `far` is FAR_EL1. Returns `true`
-/// if the runtime fixed the frame up so execution can resume; when the
-/// fault happened in an XOL slot it rewinds the frame to the probed address
-/// and returns `false`, so the embedder reports the fault where it belongs.
+/// Synchronous data or instruction abort. `far` is FAR_EL1. When the fault
+/// happened in an XOL slot this rewinds the frame to the probed address
+/// and leaves the hit, then returns `false` so the embedder handles the
+/// fault (its fixup tables name original addresses, not slots). Returns
+/// `false` in every other case too: the runtime itself never causes faults
+/// it could fix.
 pub fn on_fault(frame: &mut Frame, esr: u64, far: u64) -> bool {
-    let _ = (frame, esr, far);
+    let _ = (esr, far);
+    let Some(rt) = runtime::get() else { return false };
+    let cpu = rt.platform.cpu_id();
+    let this = &rt.cpus[cpu];
+    this.enter_trap();
+    hit::fault_in_slot(rt, cpu, frame);
+    this.leave_trap();
     false
 }

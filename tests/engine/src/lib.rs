@@ -1,6 +1,21 @@
 //! In-target tests of the probe engine. The reference kernel calls [`run`]
-//! for `selftest`; it prints one line per test and a summary line.
+//! for its `selftest` command, after initialising the runtime with the XOL
+//! mode under test; each test prints `ok` or `FAIL` with the reason.
 #![no_std]
+
+extern crate alloc;
+
+#[macro_use]
+mod report;
+mod block;
+mod differential;
+mod functions;
+mod rejects;
+mod snippet_macro;
+mod snippets;
+mod targets;
+mod text;
+mod workload;
 
 use probec_runtime::Platform;
 
@@ -12,9 +27,12 @@ pub struct Summary {
     pub failed: usize,
 }
 
-/// Run every engine test. The runtime has already been initialised by the
-/// embedder with the XOL mode under test.
+/// Run every engine test.
 pub fn run(platform: &'static dyn Platform) -> Summary {
-    let _ = platform;
-    Summary { passed: 0, failed: 0 }
+    let mut report = report::Report::new(platform);
+    differential::run(&mut report);
+    rejects::run(&mut report);
+    functions::run(&mut report);
+    workload::run(&mut report);
+    Summary { passed: report.passed, failed: report.failed }
 }

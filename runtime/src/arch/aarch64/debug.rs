@@ -1,20 +1,27 @@
 //! MDSCR_EL1, the debug control register that arms hardware single-step.
 
 use tock_registers::interfaces::{ReadWriteable, Readable, Writeable};
-use tock_registers::register_bitfields;
 
-register_bitfields! {u64,
-    /// MDSCR_EL1 fields the runtime uses.
-    pub MDSCR [
-        /// Monitor debug events (breakpoints, watchpoints) enable.
-        MDE OFFSET(15) NUMBITS(1) [],
-        /// Local (kernel) debug enable: debug exceptions taken from the
-        /// current EL, which single-stepping at EL1 needs.
-        KDE OFFSET(13) NUMBITS(1) [],
-        /// Software step enable.
-        SS OFFSET(0) NUMBITS(1) []
-    ]
+// The macro generates items without docs of their own; the fields are
+// documented inside it.
+#[allow(missing_docs)]
+mod fields {
+    use tock_registers::register_bitfields;
+
+    register_bitfields! {u64,
+        /// MDSCR_EL1 fields the runtime uses.
+        pub MDSCR [
+            /// Monitor debug events (breakpoints, watchpoints) enable.
+            MDE OFFSET(15) NUMBITS(1) [],
+            /// Local (kernel) debug enable: debug exceptions taken from the
+            /// current EL, which single-stepping at EL1 needs.
+            KDE OFFSET(13) NUMBITS(1) [],
+            /// Software step enable.
+            SS OFFSET(0) NUMBITS(1) []
+        ]
+    }
 }
+pub use fields::{MDSCR};
 
 /// The MDSCR_EL1 register of the calling CPU.
 pub struct MdscrEl1;
