@@ -3,3 +3,7 @@ pub mod pstate;
 pub mod brk;
 pub mod cache;
 pub mod debug;
+pub mod condition;
+pub mod decode;
+pub mod insn;
+pub mod simulate;
