@@ -40,6 +40,7 @@ mod cmdline;
 mod commands;
 mod cpu;
 mod debug;
+mod demo;
 mod diag;
 mod dump;
 mod exceptions;
