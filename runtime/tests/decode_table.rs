@@ -341,3 +341,39 @@ fn decoder_agrees_with_objdump() {
         words.len()
     );
 }
+
+#[test]
+fn exclusive_sequences_found_by_scanning_back() {
+    use probec_runtime::arch::aarch64::decode::inside_exclusive_sequence;
+    let words = assemble(&[
+        "ldaxr w1, [x0]",       // 0
+        "add w1, w1, #1",       // 1
+        "stlxr w2, w1, [x0]",   // 2
+        "cbnz w2, .-12",        // 3
+        "ldxp x4, x5, [x0]",    // 4
+        "cmp x4, x6",           // 5
+        "b.ne .+12",            // 6
+        "stxp w7, x8, x9, [x0]",// 7
+        "ret",                  // 8
+        "clrex",                // 9
+        "ret",                  // 10
+    ]);
+    let inside = |at: usize| inside_exclusive_sequence(&words[..at]);
+    assert!(!inside(0), "nothing before the first word");
+    assert!(inside(1), "right after LDAXR");
+    assert!(inside(2), "the STLXR itself sits in the sequence");
+    assert!(!inside(3), "after the STLXR");
+    assert!(inside(5) && inside(6) && inside(7), "between LDXP and STXP");
+    assert!(!inside(8), "after the STXP");
+    // A path that abandons the sequence with CLREX: the scan sees the CLREX.
+    let abandoned = [words[4], words[5], words[9]];
+    assert!(!inside_exclusive_sequence(&abandoned));
+    // Only the last 16 words count.
+    let mut far = vec![words[0]];
+    far.extend(std::iter::repeat(0xd503_201f).take(16));
+    assert!(!inside_exclusive_sequence(&far));
+    assert!(inside_exclusive_sequence(&far[..16]));
+    // CASP and LDAR are not exclusives.
+    let others = assemble(&["casp x0, x1, x2, x3, [x4]", "ldar x0, [x1]", "ldadd x0, x1, [x2]"]);
+    assert!(!inside_exclusive_sequence(&others));
+}

@@ -119,8 +119,9 @@ impl RejectReason {
                  busy loop; probe the next instruction instead"
             }
             RejectReason::ErrorSynchronization => {
-                "ESB: its effect depends on the SError mask (PSTATE.A), which the probe's \
-                 trap changes; out of line a pending SError would be deferred instead of taken"
+                "ESB: it synchronizes pending SErrors, but the probe's own exception entry \
+                 already masked them (and with FEAT_IESB synchronized them), so out of line it \
+                 would no longer see the errors it is there to catch"
             }
             RejectReason::Transactional => {
                 "transactional memory (FEAT_TME): the probe's trap would abort the transaction"
