@@ -188,3 +188,47 @@ fn syntax_error_names_expected() {
     let m = err("BEGIN { @x = ; }");
     assert!(m.contains("expected"), "{m}");
 }
+
+// ---- more rules: anonymous map, else-if chains, for/unroll bounds, casts ----
+
+#[test]
+fn anonymous_map_and_tuple_keys() {
+    let e = body_expr("@[probe, 1]");
+    assert_eq!(show(&e), "@[probe, 1]");
+}
+
+#[test]
+fn else_if_chain_nests() {
+    let p = ok("BEGIN { if 1 { } else if 2 { } else { @x = 1; } }");
+    let StmtKind::If { otherwise: Some(b), .. } = &p.blocks[0].body.stmts[0].kind else { panic!() };
+    assert!(matches!(b.stmts[0].kind, StmtKind::If { otherwise: Some(_), .. }));
+}
+
+#[test]
+fn for_and_unroll_keep_their_expressions() {
+    let p = ok("BEGIN { for $i : 0..2 + 2 { } unroll(3) { } }");
+    let StmtKind::For { start, end, .. } = &p.blocks[0].body.stmts[0].kind else { panic!() };
+    assert_eq!((show(start), show(end)), ("0".into(), "(2 + 2)".into()));
+}
+
+#[test]
+fn pointer_types_nest() {
+    let e = body_expr("(u8 **)arg0");
+    assert_eq!(show(&e), "(cast Ptr(Ptr(Int { bits: 8, signed: false })) arg0)");
+}
+
+#[test]
+fn keywords_are_not_identifiers() {
+    assert!(parse("BEGIN { @x = if; }").is_err());
+    ok("BEGIN { @x = iff; }"); // an identifier that starts like a keyword
+}
+
+#[test]
+fn predicate_needs_block() {
+    assert!(err("kprobe:f /arg0/").starts_with("syntax error"));
+}
+
+#[test]
+fn character_escapes() {
+    assert_eq!(show(&body_expr("'\\n' + '\\x41'")), "(10 + 65)");
+}
