@@ -65,3 +65,16 @@ pub(crate) fn expr_bytes(e: &Expr, cx: &Checker) -> u64 {
         T::ReadStr(p, n) => strlen + expr_bytes(p, cx) + n.as_ref().map(|n| expr_bytes(n, cx)).unwrap_or(0),
     }
 }
+
+/// Number of statements after unrolling (what the code size grows with).
+pub(crate) fn statement_count(stmts: &[Stmt]) -> u64 {
+    stmts
+        .iter()
+        .map(|s| match s {
+            Stmt::If { then, otherwise, .. } => 1 + statement_count(then) + statement_count(otherwise),
+            Stmt::For { body, .. } => 1 + statement_count(body),
+            Stmt::Unroll { count, body } => (*count as u64).saturating_mul(statement_count(body)),
+            _ => 1,
+        })
+        .fold(0u64, u64::saturating_add)
+}

@@ -9,6 +9,8 @@ use crate::types::Type;
 
 /// Most copies `unroll` may make.
 const MAX_UNROLL: i64 = 100;
+/// Most statements all `unroll`s of one block may expand to.
+const MAX_UNROLLED_STATEMENTS: u64 = 10_000;
 
 impl Checker {
     /// Check a block in a new scope.
@@ -93,6 +95,15 @@ impl Checker {
                 let n = n?;
                 if !(1..=MAX_UNROLL).contains(&n) {
                     self.error(Diagnostic::error(format!("`unroll` count must be between 1 and {MAX_UNROLL}"), count.span, "out of range"));
+                    return None;
+                }
+                // Nested unrolls multiply: bound the code they generate.
+                let copies = super::stack::statement_count(&body).saturating_mul(n as u64);
+                if copies > MAX_UNROLLED_STATEMENTS {
+                    self.error(
+                        Diagnostic::error(format!("this `unroll` expands to {copies} statements, at most {MAX_UNROLLED_STATEMENTS} are allowed"), s.span, "too much code")
+                            .with_help("use a `for` loop, which is not copied"),
+                    );
                     return None;
                 }
                 Some(Stmt::Unroll { count: n as u32, body })
