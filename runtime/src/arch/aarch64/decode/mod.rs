@@ -13,6 +13,20 @@
 //! in the spirit of Linux's `arch/arm64/kernel/probes/decode-insn.c` but far
 //! more precise about what it lets through.
 //!
+//! Decisions beyond what Linux does (the reasons carry the why):
+//! - simulated: also LDR (literal) to S/D/Q, PRFM (literal), BC.cond,
+//!   `MRS Xt, DAIF` (the trap masked DAIF), BTI (a no-op once trapped);
+//! - out of line: PAC* signing hints and registers, XPAC*, CLREX, barriers,
+//!   CFINV/XAFLAG/AXFLAG (only NZCV), SYS in the architected groups
+//!   (CRn = 7, 8, 9: DC, IC, AT, TLBI, prediction restriction, BRB, GCS),
+//!   every MRS except DAIF and the exception state below, LSE atomics, CAS,
+//!   LDAR/STLR/LDAPR, LD64B/ST64B*, MTE tag loads/stores;
+//! - rejected: MRS of ELR/SPSR/ESR/FAR (EL1-3) and MDSCR_EL1, WFI/WFE/
+//!   WFIT/WFET, ESB, AUT* in every form, SYSL and implementation-defined
+//!   SYS, TME, hints without a known meaning, and CONSTRAINED UNPREDICTABLE
+//!   register overlaps (load pair into one register, written-back base that
+//!   is also transferred, non-one "should be" fields).
+//!
 //! Decoding allocates nothing and never panics.
 
 mod branch;

@@ -37,7 +37,7 @@ const TWO_MISC: [[u8; 32]; 2] = [
 /// Scalar two-register miscellaneous (FP16), per (U, a): allowed opcodes.
 const TWO_MISC_FP16: [u32; 4] = [
     0b1111 << 26,                      // FCVTNS FCVTMS FCVTAS SCVTF
-    0b111 << 12 | 0b1010_11 << 26,     // FCMGT FCMEQ FCMLT (#0); FCVTPS FCVTZS FRECPE FRECPX
+    0b111 << 12 | 0b10_1011 << 26,     // FCMGT FCMEQ FCMLT (#0); FCVTPS FCVTZS FRECPE FRECPX
     0b1111 << 26,                      // FCVTNU FCVTMU FCVTAU UCVTF
     0b11 << 12 | 0b1011 << 26,         // FCMGE FCMLE (#0); FCVTPU FCVTZU FRSQRTE
 ];
