@@ -1,5 +1,6 @@
 //! The hit path: what happens between a probe's BRK and the resumption of
-//! the probed code. No allocation, no lock, no formatting.
+//! the probed code. No allocation, no lock, no formatting, and no copies of
+//! probe records (this path is what a probe costs; see docs/benchmarks.md).
 //!
 //! ```text
 //! BRK #PROBE ─▶ pre-handler ─▶ simulate ───────────────────────▶ post-handler ─▶ resume at next pc
@@ -10,10 +11,11 @@
 //! line or simulated, but no handler runs, so there is no recursion.
 
 use crate::arch::aarch64::debug;
+use crate::arch::aarch64::decode::SimKind;
 use crate::arch::aarch64::pstate::{Pstate, SPSR};
 use crate::arch::aarch64::simulate::{simulate, LiteralMemory, SimEnv};
 use crate::handler::{Handler, HitContext, ProbeId};
-use crate::percpu::{HitState, PerCpu, Phase, NO_PROBE};
+use crate::percpu::{HitState, Phase, NO_PROBE};
 use crate::record::{Execution, ProbeConfig};
 use crate::retprobe;
 use crate::runtime::Runtime;
@@ -38,17 +40,16 @@ impl LiteralMemory for TargetMemory {
     }
 }
 
-/// Call `handler` for probe `index` with the CPU in the handler phase.
+/// Call `handler` for probe `index` (the CPU is in the handler phase).
 pub(crate) fn call_handler(
-    rt: &Runtime,
     cpu: usize,
     index: u32,
+    addr: usize,
     config: &ProbeConfig,
     handler: Handler,
     frame: &mut Frame,
     call_data: u64,
 ) -> u64 {
-    let addr = rt.probes[index as usize].addr.load(Ordering::Relaxed);
     let mut ctx = HitContext { frame, probe: ProbeId(index), addr, cpu, cookie: config.cookie, call_data };
     handler(&mut ctx);
     ctx.call_data
@@ -57,7 +58,6 @@ pub(crate) fn call_handler(
 /// A BRK #PROBE_IMM at `frame.pc`.
 pub(crate) fn probe_hit(rt: &Runtime, cpu: usize, frame: &mut Frame) -> bool {
     let addr = frame.pc as usize;
-    let this = &rt.cpus[cpu];
     let Some(index) = rt.table.lookup(addr) else {
         return vanished(addr);
     };
@@ -67,66 +67,66 @@ pub(crate) fn probe_hit(rt: &Runtime, cpu: usize, frame: &mut Frame) -> bool {
     }
     let config = record.config();
     // SAFETY: this CPU, exception context, interrupts masked.
-    let state = unsafe { this.state() };
+    let state = unsafe { rt.cpus[cpu].state() };
     match state.phase {
         Phase::Idle => {
             record.hits.fetch_add(1, Ordering::Relaxed);
-            *state = HitState { phase: Phase::Handling, probe: index, missed: false, outer: None, ..*state };
-            this.publish(state);
+            state.phase = Phase::Handling;
+            state.probe = index;
+            state.missed = false;
             let mut call_data = 0;
             if let Some(pre) = config.handlers.pre {
-                call_data = call_handler(rt, cpu, index, &config, pre, frame, 0);
+                call_data = call_handler(cpu, index, addr, config, pre, frame, 0);
             }
             if config.handlers.ret.is_some() {
-                retprobe::hook_return(rt, this, index, record, frame, call_data);
+                retprobe::hook_return(rt, cpu, index, record, frame, call_data);
             }
-            execute(rt, this, cpu, state, &config, frame)
+            execute(rt, cpu, state, addr, config, frame)
         }
         Phase::Handling => {
             // A handler of `state.probe` reached this probe: run the
             // instruction, skip the handlers, count it.
             record.missed.fetch_add(1, Ordering::Relaxed);
-            let outer = (state.probe, state.missed);
-            *state = HitState { phase: Phase::Handling, probe: index, missed: true, outer: Some(outer), ..*state };
-            this.publish(state);
-            execute(rt, this, cpu, state, &config, frame)
+            state.outer = Some((state.probe, state.missed));
+            state.probe = index;
+            state.missed = true;
+            execute(rt, cpu, state, addr, config, frame)
         }
-        Phase::Stepping => {
-            // Only the displaced instruction runs between the ERET into a
-            // slot and its completion, and it is never a BRK or a branch;
-            // reaching another probe means the state is corrupt. Decline
-            // the exception so the embedder reports it.
-            rt.platform.console_write("probec: probe hit while an XOL slot was executing; declining\n");
-            false
-        }
+        Phase::Stepping => hit_while_stepping(rt),
     }
+}
+
+/// Only the displaced instruction runs between the ERET into a slot and
+/// its completion, and it is never a BRK or a branch; reaching another
+/// probe means the state is corrupt. Decline the exception so the embedder
+/// reports it.
+#[cold]
+#[inline(never)]
+fn hit_while_stepping(rt: &Runtime) -> bool {
+    rt.platform.console_write("probec: probe hit while an XOL slot was executing; declining\n");
+    false
 }
 
 /// The word at `addr` was a probe BRK when the CPU executed it but the
 /// probe is gone: if a detach restored the original, execute it again.
+#[cold]
+#[inline(never)]
 fn vanished(addr: usize) -> bool {
     // SAFETY: the CPU just executed this address, so it is mapped text.
     let word = unsafe { core::ptr::read_volatile(addr as *const u32) };
     crate::arch::aarch64::brk::brk_imm(word) != Some(crate::arch::aarch64::brk::PROBE_IMM)
 }
 
-/// Run the displaced instruction of the probe in `state`.
-fn execute(
-    rt: &Runtime,
-    this: &PerCpu,
-    cpu: usize,
-    state: &mut HitState,
-    config: &ProbeConfig,
-    frame: &mut Frame,
-) -> bool {
+/// Run the displaced instruction of the probe in `state`, at `addr`.
+fn execute(rt: &Runtime, cpu: usize, state: &mut HitState, addr: usize, config: &ProbeConfig, frame: &mut Frame) -> bool {
     match config.execution {
         Execution::Simulate(kind) => {
-            let env = SimEnv { bti_guarded: rt.platform.bti_guarded(frame.pc as usize) };
-            if simulate(kind, frame.pc, frame, &TargetMemory, env).is_err() {
-                rt.platform.console_write("probec: simulating the probed instruction failed; declining\n");
-                return false;
+            // Only BR and BLR depend on BTI; ask the platform only for them.
+            let bti_guarded = matches!(kind, SimKind::Br { .. } | SimKind::Blr { .. }) && rt.platform.bti_guarded(addr);
+            if simulate(kind, frame.pc, frame, &TargetMemory, SimEnv { bti_guarded }).is_err() {
+                return simulation_failed(rt, state);
             }
-            finish(rt, this, cpu, state, config, frame);
+            finish(cpu, state, addr, config, frame);
             true
         }
         Execution::Xol { slot } => {
@@ -144,18 +144,27 @@ fn execute(
             frame.pstate = pstate.get();
             frame.pc = rt.slots.slot_addr(slot) as u64;
             state.phase = Phase::Stepping;
-            this.publish(state);
             true
         }
     }
 }
 
+/// A literal load's address was unreadable: the original instruction
+/// would have faulted. Decline, so the embedder reports the BRK.
+#[cold]
+#[inline(never)]
+fn simulation_failed(rt: &Runtime, state: &mut HitState) -> bool {
+    rt.platform.console_write("probec: simulating the probed instruction failed; declining\n");
+    leave_hit(state);
+    false
+}
+
 /// The slot's instruction completed: `frame.pc` is the word after it (the
 /// step exception's return address, or the trailing BRK).
+#[inline(never)]
 pub(crate) fn slot_done(rt: &Runtime, cpu: usize, frame: &mut Frame) -> bool {
-    let this = &rt.cpus[cpu];
     // SAFETY: this CPU, exception context, interrupts masked.
-    let state = unsafe { this.state() };
+    let state = unsafe { rt.cpus[cpu].state() };
     if state.phase != Phase::Stepping {
         return false;
     }
@@ -168,39 +177,45 @@ pub(crate) fn slot_done(rt: &Runtime, cpu: usize, frame: &mut Frame) -> bool {
     if rt.mode == XolMode::SingleStep {
         debug::disarm_step(state.saved_mdscr);
     }
-    restore_after_slot(state.saved_pstate, frame);
-    frame.pc = record.addr.load(Ordering::Relaxed) as u64 + 4;
-    finish(rt, this, cpu, state, &config, frame);
-    true
-}
-
-/// Keep what the instruction computed (NZCV), give back the interrupted
-/// context's interrupt and debug masks, and leave single-step off.
-fn restore_after_slot(saved: u64, frame: &mut Frame) {
-    let saved = Pstate::new(saved);
+    // Keep what the instruction computed (NZCV), give back the interrupted
+    // context's interrupt and debug masks, and leave single-step off.
+    let saved = Pstate::new(state.saved_pstate);
     let mut pstate = Pstate::new(frame.pstate);
     pstate.modify(SPSR::DAIF.val(saved.read(SPSR::DAIF)) + SPSR::SS::CLEAR);
     frame.pstate = pstate.get();
+    let addr = record.addr.load(Ordering::Relaxed);
+    frame.pc = addr as u64 + 4;
+    finish(cpu, state, addr, config, frame);
+    true
 }
 
 /// The instruction has executed: post-handler, then back to the state
 /// before this hit.
-fn finish(
-    rt: &Runtime,
-    this: &PerCpu,
-    cpu: usize,
-    state: &mut HitState,
-    config: &ProbeConfig,
-    frame: &mut Frame,
-) {
+fn finish(cpu: usize, state: &mut HitState, addr: usize, config: &ProbeConfig, frame: &mut Frame) {
     if !state.missed {
         if let Some(post) = config.handlers.post {
             state.phase = Phase::Handling;
-            this.publish(state);
-            call_handler(rt, cpu, state.probe, config, post, frame, 0);
+            call_handler(cpu, state.probe, addr, config, post, frame, 0);
         }
     }
-    leave_hit(this, state);
+    leave_hit(state);
+}
+
+/// End the current hit: back to the handler a nested hit interrupted, or
+/// to idle.
+fn leave_hit(state: &mut HitState) {
+    match state.outer.take() {
+        Some((probe, missed)) => {
+            state.phase = Phase::Handling;
+            state.probe = probe;
+            state.missed = missed;
+        }
+        None => {
+            state.phase = Phase::Idle;
+            state.probe = NO_PROBE;
+            state.missed = false;
+        }
+    }
 }
 
 /// A fault taken with this CPU mid-slot: if it was the displaced
@@ -208,9 +223,8 @@ fn finish(
 /// the embedder handles the fault where the instruction really lives
 /// (its fixup tables name original addresses), and leave the hit.
 pub(crate) fn fault_in_slot(rt: &Runtime, cpu: usize, frame: &mut Frame) {
-    let this = &rt.cpus[cpu];
     // SAFETY: this CPU, exception context.
-    let state = unsafe { this.state() };
+    let state = unsafe { rt.cpus[cpu].state() };
     if state.phase != Phase::Stepping {
         return;
     }
@@ -225,15 +239,5 @@ pub(crate) fn fault_in_slot(rt: &Runtime, cpu: usize, frame: &mut Frame) {
     // The instruction did not complete: the interrupted PSTATE is exact.
     frame.pstate = state.saved_pstate;
     frame.pc = record.addr.load(Ordering::Relaxed) as u64;
-    leave_hit(this, state);
-}
-
-/// End the current hit: back to the handler a nested hit interrupted, or
-/// to idle.
-fn leave_hit(this: &PerCpu, state: &mut HitState) {
-    *state = match state.outer {
-        Some((probe, missed)) => HitState { phase: Phase::Handling, probe, missed, outer: None, ..*state },
-        None => HitState { phase: Phase::Idle, probe: NO_PROBE, missed: false, outer: None, ..*state },
-    };
-    this.publish(state);
+    leave_hit(state);
 }

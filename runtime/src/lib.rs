@@ -34,7 +34,7 @@ pub use frame::Frame;
 pub use handler::{Handler, Handlers, HitContext, ProbeId};
 pub use platform::Platform;
 pub use probes::{attach, check, detach, stats, AttachError, DetachError, ProbeStats};
-pub use runtime::InitError;
+pub use runtime::{memory_per_probe, InitError};
 
 /// Initialise the runtime once, before any probe is attached: records the
 /// platform, writes the return trampoline, carves the executable area into

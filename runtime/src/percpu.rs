@@ -80,11 +80,12 @@ pub struct PerCpu {
     /// Probe whose handler a nested hit interrupted.
     pub outer: AtomicU32,
     state: UnsafeCell<HitState>,
+    nesting: UnsafeCell<u32>,
     returns: UnsafeCell<Vec<ReturnInstance>>,
     return_capacity: usize,
 }
 
-// SAFETY: `state` and `returns` are only accessed by the owning CPU from
+// SAFETY: `state`, `nesting` and `returns` are only accessed by the owning CPU from
 // its exception handlers with interrupts masked (see the module docs); the
 // fields other CPUs read are atomics.
 unsafe impl Sync for PerCpu {}
@@ -97,6 +98,7 @@ impl PerCpu {
             active: AtomicU32::new(NO_PROBE),
             outer: AtomicU32::new(NO_PROBE),
             state: UnsafeCell::new(HitState::IDLE),
+            nesting: UnsafeCell::new(0),
             returns: UnsafeCell::new(Vec::with_capacity(return_capacity)),
             return_capacity,
         }
@@ -139,35 +141,64 @@ impl PerCpu {
         unsafe { (*self.state.get()).phase }
     }
 
-    /// Mirror the hit state into the atomics other CPUs watch.
-    pub fn publish(&self, state: &HitState) {
+    /// Mirror the hit state into the atomics other CPUs watch. Only the
+    /// state at trap exit matters to them (inside the trap they wait on
+    /// `trap_seq`), so this runs once per trap, from `leave_trap`.
+    fn publish(&self, state: &HitState) {
         let active = if state.phase == Phase::Idle { NO_PROBE } else { state.probe };
         let outer = state.outer.map_or(NO_PROBE, |(p, _)| p);
-        self.active.store(active, Ordering::SeqCst);
-        self.outer.store(outer, Ordering::SeqCst);
+        self.active.store(active, Ordering::Relaxed);
+        self.outer.store(outer, Ordering::Relaxed);
     }
 
-    /// Mark entry into runtime trap code.
-    pub fn enter_trap(&self) {
-        self.trap_seq.fetch_add(1, Ordering::SeqCst);
+    /// Mark entry into runtime trap code. Traps nest (a handler can hit a
+    /// probe), and only the outermost one moves the sequence. Only this CPU
+    /// writes its sequence, so a plain store suffices; the full barrier
+    /// orders it before the probe lookup that follows, so a detaching CPU
+    /// that sees the sequence even knows this CPU has not looked it up.
+    ///
+    /// # Safety
+    /// Owning CPU, exception context (as for [`PerCpu::state`]).
+    pub unsafe fn enter_trap(&self) {
+        let nesting = &mut *self.nesting.get();
+        if *nesting == 0 {
+            let seq = self.trap_seq.load(Ordering::Relaxed);
+            self.trap_seq.store(seq.wrapping_add(1), Ordering::Relaxed);
+            core::sync::atomic::fence(Ordering::SeqCst);
+        }
+        *nesting += 1;
     }
 
-    /// Mark exit from runtime trap code.
-    pub fn leave_trap(&self) {
-        self.trap_seq.fetch_add(1, Ordering::SeqCst);
+    /// Mark exit from runtime trap code. The outermost exit publishes the
+    /// hit state first; the Release store orders it before the even
+    /// sequence.
+    ///
+    /// # Safety
+    /// As for [`PerCpu::enter_trap`].
+    pub unsafe fn leave_trap(&self) {
+        let nesting = &mut *self.nesting.get();
+        *nesting -= 1;
+        if *nesting == 0 {
+            self.publish(&*self.state.get());
+            let seq = self.trap_seq.load(Ordering::Relaxed);
+            self.trap_seq.store(seq.wrapping_add(1), Ordering::Release);
+        }
     }
 
     /// Wait until this CPU cannot be inside probe `index`: it is not in trap
     /// code that might have looked the probe up, and its hit state does not
     /// refer to it. Called by detach for every other CPU.
     pub fn wait_until_out_of(&self, index: u32) {
-        let seq = self.trap_seq.load(Ordering::SeqCst);
+        // Pairs with the barrier in `enter_trap`: the probe was unpublished
+        // before this load.
+        core::sync::atomic::fence(Ordering::SeqCst);
+        let seq = self.trap_seq.load(Ordering::Acquire);
         if seq % 2 == 1 {
-            while self.trap_seq.load(Ordering::SeqCst) == seq {
+            while self.trap_seq.load(Ordering::Acquire) == seq {
                 core::hint::spin_loop();
             }
         }
-        while self.active.load(Ordering::SeqCst) == index || self.outer.load(Ordering::SeqCst) == index {
+        while self.active.load(Ordering::Acquire) == index || self.outer.load(Ordering::Acquire) == index {
             core::hint::spin_loop();
         }
     }

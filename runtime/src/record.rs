@@ -68,10 +68,10 @@ impl ProbeRecord {
         }
     }
 
-    /// The fixed configuration.
-    pub fn config(&self) -> ProbeConfig {
+    /// The fixed configuration (borrowed: the hit path must not copy it).
+    pub fn config(&self) -> &ProbeConfig {
         // SAFETY: see the `Sync` impl: no writer while the entry is reachable.
-        unsafe { *self.config.get() }
+        unsafe { &*self.config.get() }
     }
 
     /// Fill in a free entry before publishing it.

@@ -14,14 +14,15 @@
 
 use crate::handler::Handler;
 use crate::hit::call_handler;
-use crate::percpu::{HitState, PerCpu, Phase, ReturnInstance, NO_PROBE};
+use crate::percpu::{Phase, ReturnInstance, NO_PROBE};
 use crate::record::ProbeRecord;
 use crate::runtime::Runtime;
 use crate::Frame;
 use core::sync::atomic::Ordering;
 
 /// At a return probe's entry hit (handlers phase, not nested): hook X30.
-pub(crate) fn hook_return(rt: &Runtime, this: &PerCpu, index: u32, record: &ProbeRecord, frame: &mut Frame, call_data: u64) {
+pub(crate) fn hook_return(rt: &Runtime, cpu: usize, index: u32, record: &ProbeRecord, frame: &mut Frame, call_data: u64) {
+    let this = &rt.cpus[cpu];
     // SAFETY: this CPU, exception context, interrupts masked.
     let returns = unsafe { this.returns() };
     if returns.len() >= this.return_capacity() {
@@ -39,6 +40,7 @@ pub(crate) fn hook_return(rt: &Runtime, this: &PerCpu, index: u32, record: &Prob
 }
 
 /// A BRK at the trampoline: a hooked function returned.
+#[inline(never)]
 pub(crate) fn return_hit(rt: &Runtime, cpu: usize, frame: &mut Frame) -> bool {
     if frame.pc as usize != rt.slots.trampoline() {
         return false;
@@ -64,12 +66,12 @@ pub(crate) fn return_hit(rt: &Runtime, cpu: usize, frame: &mut Frame) -> bool {
     let handler: Option<Handler> = if live { record.config().handlers.ret } else { None };
     match (state.phase, handler) {
         (Phase::Idle, Some(ret)) => {
-            *state = HitState { phase: Phase::Handling, probe: instance.probe, missed: false, outer: None, ..*state };
-            this.publish(state);
-            let config = record.config();
-            call_handler(rt, cpu, instance.probe, &config, ret, frame, instance.call_data);
-            *state = HitState { phase: Phase::Idle, probe: NO_PROBE, ..*state };
-            this.publish(state);
+            state.phase = Phase::Handling;
+            state.probe = instance.probe;
+            let addr = record.addr.load(Ordering::Relaxed);
+            call_handler(cpu, instance.probe, addr, record.config(), ret, frame, instance.call_data);
+            state.phase = Phase::Idle;
+            state.probe = NO_PROBE;
         }
         (_, Some(_)) => {
             record.missed.fetch_add(1, Ordering::Relaxed);

@@ -109,3 +109,15 @@ pub fn init(platform: &'static dyn Platform, config: Config) -> Result<(), InitE
     }
     result
 }
+
+/// Memory the runtime reserves per probe it can hold: the probe record,
+/// its share of the address table, an XOL slot and the free-list entries.
+/// Everything is allocated at [`crate::init`]; attaching allocates nothing.
+pub fn memory_per_probe() -> usize {
+    let Some(rt) = get() else { return 0 };
+    let probes = rt.probes.len().max(1);
+    core::mem::size_of::<ProbeRecord>()
+        + rt.table.bytes() / probes
+        + crate::xol::SLOT_BYTES
+        + 2 * core::mem::size_of::<u32>()
+}

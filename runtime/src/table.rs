@@ -31,6 +31,11 @@ impl AddrTable {
         AddrTable { keys: keys.into_boxed_slice(), values: values.into_boxed_slice(), mask: size - 1 }
     }
 
+    /// Bytes of memory the table occupies.
+    pub fn bytes(&self) -> usize {
+        self.keys.len() * (core::mem::size_of::<AtomicUsize>() + core::mem::size_of::<AtomicU32>())
+    }
+
     fn home(&self, addr: usize) -> usize {
         // Instruction addresses are 4-byte aligned; mix the high bits in so
         // that functions at regular strides do not collide.

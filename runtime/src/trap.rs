@@ -17,14 +17,16 @@ pub fn on_brk(frame: &mut Frame, esr: u64) -> bool {
     }
     let cpu = rt.platform.cpu_id();
     let this = &rt.cpus[cpu];
-    this.enter_trap();
+    // SAFETY: this CPU's state, in exception context.
+    unsafe { this.enter_trap() };
     let handled = match syndrome.read(ESR::BRK_IMM) as u16 {
         PROBE_IMM => hit::probe_hit(rt, cpu, frame),
         SLOT_IMM => rt.slots.slot_of_trailing_brk(frame.pc as usize).is_some() && hit::slot_done(rt, cpu, frame),
         RETURN_IMM => retprobe::return_hit(rt, cpu, frame),
         _ => false,
     };
-    this.leave_trap();
+    // SAFETY: as above.
+    unsafe { this.leave_trap() };
     handled
 }
 
@@ -37,9 +39,11 @@ pub fn on_step(frame: &mut Frame, esr: u64) -> bool {
     }
     let cpu = rt.platform.cpu_id();
     let this = &rt.cpus[cpu];
-    this.enter_trap();
+    // SAFETY: this CPU's state, in exception context.
+    unsafe { this.enter_trap() };
     let handled = hit::slot_done(rt, cpu, frame);
-    this.leave_trap();
+    // SAFETY: as above.
+    unsafe { this.leave_trap() };
     handled
 }
 
@@ -54,8 +58,10 @@ pub fn on_fault(frame: &mut Frame, esr: u64, far: u64) -> bool {
     let Some(rt) = runtime::get() else { return false };
     let cpu = rt.platform.cpu_id();
     let this = &rt.cpus[cpu];
-    this.enter_trap();
+    // SAFETY: this CPU's state, in exception context.
+    unsafe { this.enter_trap() };
     hit::fault_in_slot(rt, cpu, frame);
-    this.leave_trap();
+    // SAFETY: as above.
+    unsafe { this.leave_trap() };
     false
 }

@@ -2,9 +2,9 @@
 //! and return the exit status QEMU should exit with.
 
 use crate::cmdline::CmdLine;
-use crate::{demo, diag, platform, trap_test, workload};
+use crate::{bench, demo, diag, platform, trap_test, workload};
 
-const USAGE: &str = "usage: [xol=step|xol=brk] selftest | demo | fib N | sha256 N | deflate N | sort N";
+const USAGE: &str = "usage: [xol=step|xol=brk] selftest | demo | bench | fib N | sha256 N | deflate N | sort N";
 
 /// Exit status for a bad command line.
 pub const USAGE_EXIT_STATUS: i32 = 2;
@@ -22,6 +22,7 @@ pub fn run(cmdline: &CmdLine, entry_el: u64) -> i32 {
     match command {
         "selftest" => selftest(),
         "demo" => demo::run(),
+        "bench" => bench::run(),
         // Diagnostics, not in the usage line: used to test the kernel.
         "info" => diag::info(cmdline, entry_el),
         "brk-test" => diag::brk_test(),

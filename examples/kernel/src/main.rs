@@ -35,6 +35,7 @@ extern crate alloc;
 #[macro_use]
 mod console;
 
+mod bench;
 mod boot;
 mod cmdline;
 mod commands;
@@ -51,6 +52,7 @@ mod layout;
 mod mmu;
 mod panic;
 mod platform;
+mod pmu;
 mod probe_read;
 mod semihosting;
 mod stacks;
