@@ -184,6 +184,10 @@ fn compile(cli: &Cli) -> i32 {
     match written {
         Ok(dest) => {
             if cli.verbose {
+                eprintln!("probec: {name}: {}", out.summary);
+                for (pass, t) in &out.timings {
+                    eprintln!("probec:   {pass:<6} {:8.3} ms", t.as_secs_f64() * 1e3);
+                }
                 eprintln!("probec: compiled {name} in {:.2} ms, wrote {} bytes to {dest}", elapsed.as_secs_f64() * 1e3, out.bytes.len());
             }
             EXIT_OK

@@ -10,6 +10,7 @@
 use crate::diag::Diagnostic;
 use crate::lower::Features;
 use crate::{check, emit, lower, syntax};
+use std::time::Instant;
 
 /// What to produce.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -45,16 +46,31 @@ pub struct Output {
     pub dumps: Vec<(&'static str, String)>,
     /// Warnings (compilation succeeded).
     pub warnings: Vec<Diagnostic>,
+    /// Wall time of each pass that ran, in order.
+    pub timings: Vec<(&'static str, std::time::Duration)>,
+    /// One-line summary of the checked program (probes, maps, formats).
+    pub summary: String,
 }
 
 /// Compile `source` (named `name` in messages and in the object).
 pub fn compile(source: &str, name: &str, opts: &Options) -> Result<Output, Vec<Diagnostic>> {
     let mut out = Output::default();
+    let t = Instant::now();
     let ast = syntax::parse(source)?;
+    out.timings.push(("parse", t.elapsed()));
     if opts.dump {
         out.dumps.push(("parse", format!("{ast:#?}")));
     }
+    let t = Instant::now();
     let tir = check::check(&ast)?;
+    out.timings.push(("check", t.elapsed()));
+    let probes: usize = tir.handlers.iter().map(|h| h.probes.len()).sum();
+    out.summary = format!(
+        "{probes} probe(s) in {} handler(s), {} map(s), {} printf format(s)",
+        tir.handlers.len(),
+        tir.maps.len(),
+        tir.formats.len()
+    );
     if opts.dump || opts.emit == Emit::Ast {
         let text = crate::tir_fmt::program(&tir);
         if opts.emit == Emit::Ast {
@@ -64,7 +80,11 @@ pub fn compile(source: &str, name: &str, opts: &Options) -> Result<Output, Vec<D
         out.dumps.push(("check", text));
     }
     let keep_clif = opts.dump || opts.emit == Emit::Clif;
+    let t = Instant::now();
     let lowered = lower::lower(&tir, opts.features, keep_clif)?;
+    out.timings.push(("lower", t.elapsed()));
+    let code: u32 = lowered.functions.iter().map(|f| f.code_size).sum();
+    out.summary.push_str(&format!(", {code} bytes of code"));
     let clif: String = lowered.functions.iter().filter_map(|f| f.clif.as_ref().map(|c| format!("; {}\n{c}\n", f.symbol))).collect();
     if opts.emit == Emit::Clif {
         out.bytes = clif.into_bytes();
@@ -73,7 +93,9 @@ pub fn compile(source: &str, name: &str, opts: &Options) -> Result<Output, Vec<D
     if opts.dump {
         out.dumps.push(("lower", clif));
     }
+    let t = Instant::now();
     let obj = emit::emit(&tir, lowered, opts.features.bits(), name)?;
+    out.timings.push(("emit", t.elapsed()));
     if opts.dump || opts.emit == Emit::Asm {
         let text = crate::asm::disassemble_object(&obj).map_err(|e| {
             vec![Diagnostic::error(format!("internal compiler error: {e}"), crate::span::Span::default(), "")]
