@@ -83,10 +83,18 @@ pub fn render(diags: &[Diagnostic], file_name: &str, source: &str) -> String {
     let config = term::Config::default();
     let mut out = String::new();
     for d in diags {
+        // Spans come from byte offsets; widen them to character boundaries
+        // so that no slice of the source can fall inside a UTF-8 sequence.
         let clamp = |s: Span| {
             let len = source.len();
-            let start = (s.start as usize).min(len);
-            let end = (s.end as usize).clamp(start, len);
+            let mut start = (s.start as usize).min(len);
+            while !source.is_char_boundary(start) {
+                start -= 1;
+            }
+            let mut end = (s.end as usize).clamp(start, len);
+            while !source.is_char_boundary(end) {
+                end += 1;
+            }
             start..end
         };
         let mut labels = vec![cr::Label::primary((), clamp(d.span)).with_message(&d.label)];

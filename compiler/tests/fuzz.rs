@@ -21,7 +21,11 @@ const TOKENS: &[&str] = &[
 
 fn compile_quickly(src: &str) {
     let start = Instant::now();
-    let _ = compile(src, "fuzz.pr", &Options::default());
+    if let Err(diags) = compile(src, "fuzz.pr", &Options::default()) {
+        // Rendering must not panic either (spans inside UTF-8 sequences).
+        let text = probec::diag::render(&diags, "fuzz.pr", src);
+        assert!(text.contains("error"), "{text}");
+    }
     assert!(start.elapsed() < LIMIT, "took {:?} for {src:?}", start.elapsed());
 }
 
@@ -106,6 +110,13 @@ proptest! {
     #[test]
     fn arbitrary_text_never_panics(src in "\\PC{0,200}") {
         compile_quickly(&src);
+    }
+
+    #[test]
+    fn unicode_in_scripts_never_panics(prefix in "[a-z{}@$ =;()]{0,20}", uni in "[é€😀\u{300}]{1,4}", suffix in "[a-z{}@$ =;()]{0,20}") {
+        compile_quickly(&format!("kprobe:f {{ {prefix}{uni}{suffix} }}"));
+        compile_quickly(&format!("{prefix}{uni}{suffix}"));
+        compile_quickly(&format!("BEGIN {{ printf(\"{uni}%d\", {uni}); }}"));
     }
 
     #[test]
