@@ -101,6 +101,34 @@ pub struct ObjectHeader {
     pub compiler: u32,
 }
 
+impl ObjectHeader {
+    /// Check magic, version and size: the first thing a loader does, so an
+    /// object from a different compiler version is refused, never misread.
+    pub fn validate(&self) -> Result<(), &'static str> {
+        if self.magic != MAGIC {
+            return Err("not a probec object (bad magic in .probec.header)");
+        }
+        if self.abi_version != ABI_VERSION {
+            return Err("probec object from an incompatible compiler version (ABI version mismatch)");
+        }
+        if self.header_size as usize != core::mem::size_of::<ObjectHeader>() {
+            return Err("corrupt .probec.header (wrong size)");
+        }
+        Ok(())
+    }
+}
+
+/// `R_AARCH64_ABS64`: the relocation compiled code uses for helper addresses.
+pub const R_AARCH64_ABS64: u32 = 257;
+/// `R_AARCH64_ADR_PREL_PG_HI21`: accepted by the loader (not emitted today).
+pub const R_AARCH64_ADR_PREL_PG_HI21: u32 = 275;
+/// `R_AARCH64_ADD_ABS_LO12_NC`: accepted by the loader (not emitted today).
+pub const R_AARCH64_ADD_ABS_LO12_NC: u32 = 277;
+/// `R_AARCH64_CALL26`: accepted by the loader (not emitted today).
+pub const R_AARCH64_CALL26: u32 = 283;
+/// Every relocation type a loader must support; any other is an error.
+pub const RELOCATIONS: [u32; 4] = [R_AARCH64_ABS64, R_AARCH64_ADR_PREL_PG_HI21, R_AARCH64_ADD_ABS_LO12_NC, R_AARCH64_CALL26];
+
 /// Kind of a probe ([`ProbeDesc::kind`]).
 pub mod probe_kind {
     /// Function entry or an instruction inside it (`kprobe:`).
