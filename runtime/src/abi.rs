@@ -513,3 +513,57 @@ pub fn strtab_get(strtab: &[u8], offset: u32) -> Option<&str> {
     let end = rest.iter().position(|&b| b == 0)?;
     core::str::from_utf8(&rest[..end]).ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header() -> ObjectHeader {
+        ObjectHeader {
+            magic: MAGIC,
+            abi_version: ABI_VERSION,
+            header_size: core::mem::size_of::<ObjectHeader>() as u32,
+            probe_count: 1,
+            map_count: 0,
+            format_count: 0,
+            field_count: 0,
+            require_count: 0,
+            features: FEATURE_LSE,
+            max_strlen: 64,
+            max_stack: 0,
+            source_name: 0,
+            compiler: 0,
+        }
+    }
+
+    #[test]
+    fn descriptors_round_trip_through_bytes() {
+        let h = header();
+        assert_eq!(ObjectHeader::read_from(h.as_bytes()), Some(h));
+        assert_eq!(ObjectHeader::read_from(&h.as_bytes()[..10]), None);
+        let m = MapDesc { name: 1, kind: map_kind::HIST, flags: 0, capacity: 8, key_size: 8, value_size: 528, key_fields: 0, key_count: 1, value_field: 1, params: [0; 3] };
+        assert_eq!(MapDesc::read_from(m.as_bytes()), Some(m));
+        assert_eq!(m.as_bytes()[4], map_kind::HIST as u8, "little-endian, kind at offset 4");
+    }
+
+    #[test]
+    fn header_validation_refuses_other_versions() {
+        assert_eq!(header().validate(), Ok(()));
+        let mut h = header();
+        h.abi_version += 1;
+        assert!(h.validate().is_err());
+        h = header();
+        h.magic[0] = b'X';
+        assert!(h.validate().is_err());
+    }
+
+    #[test]
+    fn strtab_lookup() {
+        let tab = b"\0@calls\0kprobe:fib\0";
+        assert_eq!(strtab_get(tab, 0), Some(""));
+        assert_eq!(strtab_get(tab, 1), Some("@calls"));
+        assert_eq!(strtab_get(tab, 8), Some("kprobe:fib"));
+        assert_eq!(strtab_get(tab, 100), None);
+        assert_eq!(strtab_get(b"abc", 0), None, "unterminated");
+    }
+}
