@@ -6,6 +6,8 @@
 //! - `test`    host tests, then the engine suite under QEMU on every CPU and
 //!   XOL mode
 //! - `demo`    the main job: probes on a real workload in the reference kernel
+//! - `bench`   instructions per probe hit, attach cost, compile time
+mod bench;
 mod kernel;
 mod qemu;
 mod setup;
@@ -20,8 +22,9 @@ fn main() -> ExitCode {
         Some("kernel") => kernel::build().map(|path| println!("{}", path.display())),
         Some("test") => test::run(&args[1..]),
         Some("demo") => test::demo(&args[1..]),
+        Some("bench") => bench::run(),
         _ => {
-            eprintln!("usage: cargo xtask <setup|kernel|test|demo>");
+            eprintln!("usage: cargo xtask <setup|kernel|test|demo|bench>");
             return ExitCode::from(2);
         }
     };
