@@ -126,6 +126,12 @@ fn execute(rt: &Runtime, cpu: usize, state: &mut HitState, addr: usize, config: 
             if simulate(kind, frame.pc, frame, &TargetMemory, SimEnv { bti_guarded }).is_err() {
                 return simulation_failed(rt, state);
             }
+            if !rt.has_bti {
+                // BTYPE is RES0 without FEAT_BTI: never hand it to ERET.
+                let mut pstate = Pstate::new(frame.pstate);
+                pstate.modify(SPSR::BTYPE::None);
+                frame.pstate = pstate.get();
+            }
             finish(cpu, state, addr, config, frame);
             true
         }

@@ -121,7 +121,7 @@ pub fn check(addr: usize) -> Result<Decoded, AttachError> {
 
 /// Everything attach checks before it changes anything.
 fn preflight(rt: &Runtime, addr: usize) -> Result<(u32, Decoded), AttachError> {
-    if addr % 4 != 0 {
+    if !addr.is_multiple_of(4) {
         return Err(AttachError::Misaligned);
     }
     if rt.slots.contains(addr) {

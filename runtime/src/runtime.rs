@@ -23,6 +23,8 @@ pub struct Runtime {
     pub platform: &'static dyn Platform,
     /// XOL mode for every probe.
     pub mode: XolMode,
+    /// The CPU implements FEAT_BTI (PSTATE.BTYPE exists).
+    pub has_bti: bool,
     /// Probe table; a [`crate::ProbeId`] indexes it.
     pub probes: Box<[ProbeRecord]>,
     /// Address → probe index.
@@ -97,6 +99,7 @@ pub fn init(platform: &'static dyn Platform, config: Config) -> Result<(), InitE
         Runtime {
             platform,
             mode: config.xol_mode,
+            has_bti: crate::arch::aarch64::features::has_bti(),
             probes,
             table: AddrTable::new(config.max_probes),
             slots,

@@ -26,7 +26,7 @@ pub struct SlotArea {
 impl SlotArea {
     /// Carve `area`; `None` if it is misaligned or too small for one slot.
     pub fn new(area: ExecArea) -> Option<Self> {
-        if area.start % 8 != 0 || area.len < SLOTS_OFFSET + SLOT_BYTES {
+        if !area.start.is_multiple_of(8) || area.len < SLOTS_OFFSET + SLOT_BYTES {
             return None;
         }
         let count = ((area.len - SLOTS_OFFSET) / SLOT_BYTES).min(u32::MAX as usize) as u32;
@@ -51,7 +51,7 @@ impl SlotArea {
     /// The slot whose trailing BRK is at `pc`, if any.
     pub fn slot_of_trailing_brk(&self, pc: usize) -> Option<u32> {
         let first = self.start + SLOTS_OFFSET;
-        if pc < first + 4 || (pc - first - 4) % SLOT_BYTES != 0 {
+        if pc < first + 4 || !(pc - first - 4).is_multiple_of(SLOT_BYTES) {
             return None;
         }
         let index = (pc - first - 4) / SLOT_BYTES;

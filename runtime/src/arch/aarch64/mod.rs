@@ -7,3 +7,4 @@ pub mod condition;
 pub mod decode;
 pub mod insn;
 pub mod simulate;
+pub mod features;

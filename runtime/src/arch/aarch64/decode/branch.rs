@@ -87,7 +87,7 @@ fn register_branch(insn: u32) -> Decoded {
     // BR/BLR/RET/ERET (key A or B); op4 = Rm for BRAA/BLRAA.
     let auth_zero = (op3 >> 1) == 0b00001 && op4 == 0b11111;
     match opc {
-        0b0000 | 0b0001 | 0b0010 if op3 == 0 && op4 == 0 => sim(match opc {
+        0b0000..=0b0010 if op3 == 0 && op4 == 0 => sim(match opc {
             0b0000 => SimKind::Br { rn: n },
             0b0001 => SimKind::Blr { rn: n },
             _ => SimKind::Ret { rn: n },
