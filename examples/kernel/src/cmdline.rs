@@ -9,8 +9,12 @@
 //! with its arguments:
 //!
 //! ```text
-//! [xol=step|xol=brk] COMMAND [ARG...]
+//! [xol=step|xol=brk] [script=PATH [format=text|json]] COMMAND [ARG...]
 //! ```
+//!
+//! `script=PATH` is the loading convention for probe objects (see
+//! script_cmd.rs): the object is read from the host, loaded and attached
+//! before the command runs, and detached after it.
 
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -28,6 +32,19 @@ pub struct CmdLine {
     pub command: Option<String>,
     /// The command's arguments.
     pub args: Vec<String>,
+    /// `script=PATH`: a probe object on the host to load around the command.
+    pub script: Option<String>,
+    /// `format=`: how the script's output is printed (default text).
+    pub format: ScriptFormat,
+}
+
+/// Output format of a loaded script (`format=text|json`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScriptFormat {
+    /// bpftrace's text output.
+    Text,
+    /// One JSON object per line, as `bpftrace -f json`.
+    Json,
 }
 
 impl CmdLine {
@@ -38,6 +55,8 @@ impl CmdLine {
             xol_mode: XolMode::SingleStep,
             command: None,
             args: Vec::new(),
+            script: None,
+            format: ScriptFormat::Text,
         };
         for word in raw.split_whitespace().skip(1) {
             if let Some((key, value)) = word.split_once('=') {
@@ -56,6 +75,11 @@ impl CmdLine {
             ("xol", "step") => self.xol_mode = XolMode::SingleStep,
             ("xol", "brk") => self.xol_mode = XolMode::BrkAfterSlot,
             ("xol", _) => return Err(format!("xol={value}: expected xol=step or xol=brk")),
+            ("script", "") => return Err("script=: expected script=PATH (a probe object on the host)".to_string()),
+            ("script", path) => self.script = Some(path.to_string()),
+            ("format", "text") => self.format = ScriptFormat::Text,
+            ("format", "json") => self.format = ScriptFormat::Json,
+            ("format", _) => return Err(format!("format={value}: expected format=text or format=json")),
             _ => return Err(format!("unknown option {key}={value}")),
         }
         Ok(())

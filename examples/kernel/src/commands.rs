@@ -2,7 +2,7 @@
 //! and return the exit status QEMU should exit with.
 
 use crate::cmdline::CmdLine;
-use crate::{bench, demo, diag, platform, trap_test, workload};
+use crate::{bench, demo, diag, platform, symbols, trap_test, workload};
 
 const USAGE: &str = "usage: [xol=step|xol=brk] selftest | demo | bench | fib N | sha256 N | deflate N | sort N";
 
@@ -31,6 +31,7 @@ pub fn run(cmdline: &CmdLine, entry_el: u64) -> i32 {
         "step-test" => trap_test::step_test(),
         "file-test" => diag::file_test(args),
         "wx-test" => diag::wx_test(),
+        "symbols-test" => symbols::symbols_test(cmdline),
         _ => workload::run(command, args).unwrap_or_else(|| {
             println!("refkernel: unknown command '{command}'");
             println!("{USAGE}");

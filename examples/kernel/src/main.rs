@@ -56,6 +56,7 @@ mod pmu;
 mod probe_read;
 mod semihosting;
 mod stacks;
+mod symbols;
 mod time;
 mod trap_test;
 mod uart;

@@ -1,0 +1,169 @@
+//! The kernel's own symbol table, for probe targets.
+//!
+//! Scripts name functions as people write them: C names (`uart_putc`) or
+//! Rust paths without the hash (`refkernel::workload::fib`). The kernel has
+//! no symbol table in memory (the loader drops `.symtab`), so when it needs
+//! one it reads its own ELF file from the host through semihosting (its path
+//! is argv[0] of the command line QEMU passes), parses `.symtab` with the
+//! `object` crate, demangles Rust names with `rustc-demangle` (`{:#}`: no
+//! `::h<hash>` suffix, no v0 crate disambiguators) and keeps the function
+//! symbols on the heap, sorted by address. The file buffer is freed again.
+//!
+//! A kernel that keeps a symbol table in its image (kallsyms-style) would
+//! implement the same [`SymbolSource`] on that instead.
+
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::fmt::Write as _;
+
+use object::elf;
+use object::read::elf::{FileHeader, Sym};
+use object::Endianness;
+
+/// Symbols as the runtime's loader asks for them: every function with the
+/// name as users write it, its address and its size.
+// Until probec_runtime::script exposes its trait of the same shape.
+pub trait SymbolSource {
+    /// Call `f(name, addr, size)` for every symbol.
+    fn for_each(&self, f: &mut dyn FnMut(&str, usize, usize));
+}
+
+/// One function symbol.
+pub struct Symbol {
+    /// Demangled name without hash: `refkernel::workload::fib`.
+    pub name: String,
+    /// Start address.
+    pub addr: usize,
+    /// Size in bytes (0 if the ELF does not say).
+    pub size: usize,
+}
+
+/// The function symbols of the running kernel, sorted by address.
+pub struct KernelSymbols {
+    symbols: Vec<Symbol>,
+}
+
+impl KernelSymbols {
+    /// Read and parse the ELF file at `path` on the host.
+    pub fn load(path: &str) -> Result<KernelSymbols, String> {
+        let data = crate::semihosting::read_file(path).map_err(|e| alloc::format!("{path}: {e}"))?;
+        Self::parse(&data).map_err(|e| alloc::format!("{path}: {e}"))
+    }
+
+    /// Parse the function symbols of an ELF64 image.
+    pub fn parse(data: &[u8]) -> Result<KernelSymbols, String> {
+        let header = elf::FileHeader64::<Endianness>::parse(data).map_err(|e| alloc::format!("not an ELF64 file: {e}"))?;
+        let endian = header.endian().map_err(|e| e.to_string())?;
+        let sections = header.sections(endian, data).map_err(|e| e.to_string())?;
+        let table = sections.symbols(endian, data, elf::SHT_SYMTAB).map_err(|e| e.to_string())?;
+        if table.is_empty() {
+            return Err("no .symtab (was the kernel stripped?)".to_string());
+        }
+        let mut symbols = Vec::new();
+        let mut name = String::new();
+        for sym in table.iter() {
+            // Functions only: data objects are not probe targets, and
+            // mapping symbols ($x, $d) and section symbols are not names.
+            if sym.st_type() != elf::STT_FUNC || sym.is_undefined(endian) {
+                continue;
+            }
+            let addr = sym.st_value(endian) as usize;
+            if addr == 0 {
+                continue;
+            }
+            let Ok(raw) = sym.name(endian, table.strings()) else { continue };
+            let Ok(raw) = core::str::from_utf8(raw) else { continue };
+            name.clear();
+            demangle_into(raw, &mut name);
+            symbols.push(Symbol { name: name.clone(), addr, size: sym.st_size(endian) as usize });
+        }
+        symbols.sort_by_key(|s| s.addr);
+        symbols.shrink_to_fit();
+        Ok(KernelSymbols { symbols })
+    }
+
+    /// Number of function symbols.
+    pub fn len(&self) -> usize {
+        self.symbols.len()
+    }
+
+    /// The symbol whose `[addr, addr + size)` contains `addr` (or that
+    /// starts at it), with the offset into it.
+    pub fn lookup(&self, addr: usize) -> Option<(&Symbol, usize)> {
+        let i = self.symbols.partition_point(|s| s.addr <= addr).checked_sub(1)?;
+        let s = &self.symbols[i];
+        let off = addr - s.addr;
+        (off == 0 || off < s.size).then_some((s, off))
+    }
+
+    /// The first symbol called exactly `name`.
+    pub fn find(&self, name: &str) -> Option<&Symbol> {
+        self.symbols.iter().find(|s| s.name == name)
+    }
+}
+
+impl SymbolSource for KernelSymbols {
+    fn for_each(&self, f: &mut dyn FnMut(&str, usize, usize)) {
+        for s in &self.symbols {
+            f(&s.name, s.addr, s.size);
+        }
+    }
+}
+
+/// Write `raw` demangled without hash (Rust legacy or v0), or as is (C).
+fn demangle_into(raw: &str, out: &mut String) {
+    match rustc_demangle::try_demangle(raw) {
+        Ok(d) => {
+            let _ = write!(out, "{d:#}");
+        }
+        Err(_) => out.push_str(raw),
+    }
+}
+
+/// argv[0] of the semihosting command line: the `-kernel` file QEMU booted.
+pub fn own_elf_path(raw_cmdline: &str) -> Option<&str> {
+    raw_cmdline.split_whitespace().next()
+}
+
+/// `symbols-test`: read this kernel's symbol table and check that a few
+/// names resolve to the addresses the code itself sees.
+pub fn symbols_test(cmdline: &crate::cmdline::CmdLine) -> i32 {
+    let Some(path) = own_elf_path(&cmdline.raw) else {
+        println!("symbols-test: no argv[0] on the command line");
+        return 1;
+    };
+    let table = match KernelSymbols::load(path) {
+        Ok(t) => t,
+        Err(e) => {
+            println!("symbols-test: {e}");
+            return 1;
+        }
+    };
+    let fib = crate::workload::fib as fn(u64) -> u64 as usize;
+    let sha = sha2::compress256 as fn(&mut [u32; 8], &[_]) as usize;
+    let mut ok = true;
+    for (name, addr) in [("refkernel::workload::fib", fib), ("sha2::sha256::compress256", sha)] {
+        let found = table.find(name).map(|s| s.addr);
+        match found {
+            Some(f) => println!("symbols-test: {name} = {f:#x} (code sees {addr:#x})"),
+            None => println!("symbols-test: {name} not found (code sees {addr:#x})"),
+        }
+        ok &= found == Some(addr);
+    }
+    match table.lookup(fib + 8) {
+        Some((s, off)) => {
+            println!("symbols-test: {:#x} is {}+{off:#x}", fib + 8, s.name);
+            ok &= s.addr == fib && off == 8;
+        }
+        None => ok = false,
+    }
+    let mut count = 0;
+    table.for_each(&mut |_, _, _| count += 1);
+    ok &= count == table.len() && count > 100;
+    println!("symbols-test: {count} function symbols: {}", if ok { "ok" } else { "FAILED" });
+    if ok {
+        0
+    } else {
+        1
+    }
+}
