@@ -223,3 +223,40 @@ pub fn fault_in_slot(mode: XolMode) {
     assert_eq!(frame.pc as usize, addr + 4);
     detach(id).unwrap();
 }
+
+/// The hit-path tests for one XOL mode (each test binary initialises the
+/// global runtime once, in its own mode).
+#[macro_export]
+macro_rules! hit_path_tests {
+    ($mode:expr) => {
+        #[test]
+        fn xol_probe_runs_handlers_around_the_slot() {
+            common::cases::xol_probe($mode);
+        }
+
+        #[test]
+        fn simulated_probe_never_enters_a_slot() {
+            common::cases::simulated_probe($mode);
+        }
+
+        #[test]
+        fn return_probe_restores_the_return_address() {
+            common::cases::return_probe($mode);
+        }
+
+        #[test]
+        fn hit_inside_a_handler_is_missed_not_recursed() {
+            common::cases::nested_hit($mode);
+        }
+
+        #[test]
+        fn foreign_and_vanished_breakpoints() {
+            common::cases::foreign_and_vanished($mode);
+        }
+
+        #[test]
+        fn fault_in_slot_rewinds_to_the_probed_address() {
+            common::cases::fault_in_slot($mode);
+        }
+    };
+}
