@@ -41,6 +41,7 @@ impl LiteralMemory for TargetMemory {
 }
 
 /// Call `handler` for probe `index` (the CPU is in the handler phase).
+#[inline(always)]
 pub(crate) fn call_handler(
     cpu: usize,
     index: u32,
@@ -118,6 +119,7 @@ fn vanished(addr: usize) -> bool {
 }
 
 /// Run the displaced instruction of the probe in `state`, at `addr`.
+#[inline(always)]
 fn execute(rt: &Runtime, cpu: usize, state: &mut HitState, addr: usize, config: &ProbeConfig, frame: &mut Frame) -> bool {
     match config.execution {
         Execution::Simulate(kind) => {
@@ -197,6 +199,7 @@ pub(crate) fn slot_done(rt: &Runtime, cpu: usize, frame: &mut Frame) -> bool {
 
 /// The instruction has executed: post-handler, then back to the state
 /// before this hit.
+#[inline(always)]
 fn finish(cpu: usize, state: &mut HitState, addr: usize, config: &ProbeConfig, frame: &mut Frame) {
     if !state.missed {
         if let Some(post) = config.handlers.post {
