@@ -29,7 +29,11 @@ probec -e 'kretprobe:*sha2*compress* { @ret = hist(retval); }' -o sha.o
 probec --emit ast trace.pr
     show the checked program with every expression's type
 probec decode d503201f a9bf7bfd
-    can these instructions be probed?";
+    can these instructions be probed?
+probec run --kernel refkernel examples/arg_histogram.pr -- fib 20
+    run a script on a kernel under QEMU
+probec lines --kernel refkernel refkernel::workload::fib
+    where in fib can kprobe:refkernel::workload::fib+OFFSET go?";
 
 /// probec: compile probe scripts to arm64 handler objects, like bpftrace for
 /// kernels that are not Linux.
@@ -94,6 +98,10 @@ enum Command {
         #[arg(required = true)]
         words: Vec<String>,
     },
+    /// Compile a script and run it on a kernel under QEMU
+    Run(crate::run_cmd::RunArgs),
+    /// List a kernel function's instructions: where can +OFFSET probes go?
+    Lines(crate::lines_cmd::LinesArgs),
 }
 
 /// Run the command line; returns the exit status.
@@ -119,6 +127,8 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
                 EXIT_USAGE
             }
         },
+        Some(Command::Run(args)) => crate::run_cmd::run(&args),
+        Some(Command::Lines(args)) => crate::lines_cmd::main(&args),
         None => compile(&cli),
     }
 }

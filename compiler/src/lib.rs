@@ -26,3 +26,5 @@ pub mod driver;
 pub mod asm;
 pub mod tir_fmt;
 pub mod cli;
+pub mod lines_cmd;
+pub mod run_cmd;

@@ -1,0 +1,258 @@
+//! `probec run --kernel KERNEL [--cpu NAME] [--format text|json] SCRIPT|-e PROGRAM [-- KERNEL ARGS]`
+//!
+//! Compile the script, boot KERNEL under `qemu-system-aarch64 -M virt` with
+//! the object, stream the target's console to stdout, and exit with the
+//! target's exit status.
+//!
+//! The object reaches the kernel by the loading convention of the reference
+//! kernel (docs/reference-kernel.md): the command line QEMU hands over with
+//! semihosting is
+//!
+//! ```text
+//! KERNEL script=/tmp/probec-run-….o format=text KERNEL ARGS...
+//! ```
+//!
+//! and the kernel reads the object from the host through semihosting, loads
+//! and attaches it (BEGIN runs), runs the command in KERNEL ARGS (a
+//! workload: `fib 20`), detaches (END runs, maps are printed) and exits with
+//! the command's status through semihosting, which becomes QEMU's.
+
+use crate::cli::{EXIT_SCRIPT, EXIT_USAGE};
+use crate::driver::{self, Options};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Output format of the target (`--format`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// bpftrace-style text
+    Text,
+    /// One JSON object per line
+    Json,
+}
+
+/// Arguments of `probec run`.
+#[derive(clap::Args, Debug)]
+#[command(
+    override_usage = "probec run --kernel KERNEL [OPTIONS] FILENAME [-- KERNEL ARGS...]\n       probec run --kernel KERNEL [OPTIONS] -e 'PROGRAM' [-- KERNEL ARGS...]",
+    after_help = "EXAMPLES:\n\
+probec run --kernel refkernel examples/arg_histogram.pr -- fib 20\n    \
+histogram of fib's argument while the reference kernel computes fib(20)\n\
+probec run --kernel refkernel -e 'kprobe:sha2::sha256::compress256 { @blocks = sum(arg2); }' -- sha256 4096\n    \
+one-liner; everything after -- is the kernel's command line"
+)]
+pub struct RunArgs {
+    /// Kernel ELF to boot (it must follow the loading convention of docs/reference-kernel.md)
+    #[arg(long, value_name = "KERNEL")]
+    pub kernel: PathBuf,
+
+    /// QEMU CPU model
+    #[arg(long, value_name = "NAME", default_value = "cortex-a57")]
+    pub cpu: String,
+
+    /// Output format of the target
+    #[arg(long, value_enum, default_value_t = Format::Text, value_name = "FORMAT")]
+    pub format: Format,
+
+    /// Kill the target after this many seconds
+    #[arg(long, value_name = "SECS", default_value_t = 600)]
+    pub timeout: u64,
+
+    /// Optional CPU features: +lse, +bti, +pac (as for compiling)
+    #[arg(long = "target-features", value_name = "LIST", default_value = "")]
+    pub target_features: String,
+
+    /// Script file to compile ('-' reads standard input)
+    #[arg(value_name = "FILENAME")]
+    pub file: Option<String>,
+
+    /// Compile PROGRAM given on the command line
+    #[arg(short = 'e', value_name = "PROGRAM", conflicts_with = "file")]
+    pub program: Option<String>,
+
+    /// The kernel's command line: the command to run with the script loaded (`fib 20`)
+    #[arg(last = true, value_name = "KERNEL ARGS")]
+    pub kernel_args: Vec<String>,
+}
+
+/// The QEMU binary: `$PROBEC_QEMU` or `qemu-system-aarch64` on PATH.
+fn qemu_binary() -> String {
+    std::env::var("PROBEC_QEMU").unwrap_or_else(|_| "qemu-system-aarch64".to_string())
+}
+
+fn usage(msg: &str) -> i32 {
+    eprintln!("probec run: {msg}");
+    EXIT_USAGE
+}
+
+/// Compile the script to object bytes, printing diagnostics; `Err` is the
+/// exit status.
+fn compile(args: &RunArgs) -> Result<Vec<u8>, i32> {
+    let (name, source) = match (&args.program, &args.file) {
+        (Some(p), _) => ("<command line>".to_string(), p.clone()),
+        (None, Some(f)) if f == "-" => {
+            let mut s = String::new();
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .map_err(|e| usage(&format!("cannot read standard input: {e}")))?;
+            ("<stdin>".to_string(), s)
+        }
+        (None, Some(f)) => match std::fs::read_to_string(f) {
+            Ok(s) => (f.clone(), s),
+            Err(e) => return Err(usage(&format!("cannot read {f}: {e}"))),
+        },
+        (None, None) => return Err(usage("no program given: pass a FILENAME or -e 'PROGRAM'")),
+    };
+    let features = crate::lower::Features::parse(&args.target_features).map_err(|e| usage(&e))?;
+    let opts = Options { features, ..Options::default() };
+    match driver::compile(&source, &name, &opts) {
+        Ok(out) => {
+            if !out.warnings.is_empty() {
+                eprint!("{}", crate::diag::render(&out.warnings, &name, &source));
+            }
+            Ok(out.bytes)
+        }
+        Err(diags) => {
+            eprint!("{}", crate::diag::render(&diags, &name, &source));
+            let n = diags.iter().filter(|d| d.is_error()).count();
+            eprintln!("probec: {n} error{} in {name}", if n == 1 { "" } else { "s" });
+            Err(EXIT_SCRIPT)
+        }
+    }
+}
+
+/// The kernel command line after argv[0]: the loading convention's options,
+/// then the user's words.
+pub fn kernel_command_line(object: &Path, format: Format, kernel_args: &[String]) -> String {
+    let format = match format {
+        Format::Text => "text",
+        Format::Json => "json",
+    };
+    let mut line = format!("script={} format={format}", object.display());
+    for a in kernel_args {
+        line.push(' ');
+        line.push_str(a);
+    }
+    line
+}
+
+/// A temporary object file, removed when dropped.
+struct TempObject(PathBuf);
+
+impl Drop for TempObject {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// `probec run`; returns the exit status.
+pub fn run(args: &RunArgs) -> i32 {
+    if !args.kernel.is_file() {
+        return usage(&format!("cannot read kernel {}: no such file", args.kernel.display()));
+    }
+    // Semihosting hands the kernel its command line split at spaces, and
+    // argv[0] is the kernel's path, which it reads its symbols from.
+    let kernel = std::path::absolute(&args.kernel).unwrap_or_else(|_| args.kernel.clone());
+    if kernel.to_string_lossy().contains(char::is_whitespace) {
+        return usage(&format!("the kernel path {} contains spaces, which the kernel command line cannot carry", kernel.display()));
+    }
+    if let Some(bad) = args.kernel_args.iter().find(|a| a.is_empty() || a.contains(char::is_whitespace)) {
+        return usage(&format!("kernel argument {bad:?}: words of the kernel command line cannot be empty or contain spaces"));
+    }
+    let object = match compile(args) {
+        Ok(o) => o,
+        Err(status) => return status,
+    };
+    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let temp = TempObject(std::env::temp_dir().join(format!("probec-run-{}-{n}.o", std::process::id())));
+    let temp_path = std::path::absolute(&temp.0).unwrap_or_else(|_| temp.0.clone());
+    if temp_path.to_string_lossy().contains(char::is_whitespace) {
+        return usage(&format!("the temporary directory {} contains spaces; set TMPDIR", temp_path.display()));
+    }
+    if let Err(e) = std::fs::write(&temp.0, &object) {
+        return usage(&format!("cannot write {}: {e}", temp.0.display()));
+    }
+    let append = kernel_command_line(&temp_path, args.format, &args.kernel_args);
+    boot(&kernel, &args.cpu, &append, Duration::from_secs(args.timeout))
+}
+
+/// Boot `kernel` with `-append append`, stream its console to stdout,
+/// return its exit status (1 if it was killed or QEMU failed).
+fn boot(kernel: &Path, cpu: &str, append: &str, timeout: Duration) -> i32 {
+    let qemu = qemu_binary();
+    let mut cmd = Command::new(&qemu);
+    cmd.args(["-M", "virt", "-cpu", cpu, "-m", "256M", "-nographic", "-no-reboot"])
+        .args(["-semihosting-config", "enable=on,target=native"])
+        .arg("-kernel")
+        .arg(kernel)
+        .args(["-append", append])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("probec run: cannot start {qemu}: {e} (install qemu-system-arm, or set PROBEC_QEMU)");
+            return EXIT_SCRIPT;
+        }
+    };
+    let mut stdout = child.stdout.take().expect("piped");
+    // The console is a serial line: drop the CRs of its CRLFs.
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        let out = std::io::stdout();
+        loop {
+            match stdout.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    let text: Vec<u8> = buf[..n].iter().copied().filter(|&b| b != b'\r').collect();
+                    let mut out = out.lock();
+                    let _ = out.write_all(&text);
+                    let _ = out.flush();
+                }
+            }
+        }
+    });
+    let start = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Some(status),
+            Ok(None) => {}
+            Err(e) => {
+                eprintln!("probec run: waiting for {qemu}: {e}");
+                break None;
+            }
+        }
+        if start.elapsed() > timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            let _ = reader.join();
+            eprintln!("probec run: the target did not exit within {} s; killed it", timeout.as_secs());
+            return EXIT_SCRIPT;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let _ = reader.join();
+    match status.and_then(|s| s.code()) {
+        Some(code) => code,
+        None => {
+            eprintln!("probec run: {qemu} was killed by a signal");
+            EXIT_SCRIPT
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_line_puts_the_convention_first() {
+        let line = kernel_command_line(Path::new("/tmp/x.o"), Format::Json, &["xol=brk".into(), "fib".into(), "20".into()]);
+        assert_eq!(line, "script=/tmp/x.o format=json xol=brk fib 20");
+        assert_eq!(kernel_command_line(Path::new("/tmp/y.o"), Format::Text, &[]), "script=/tmp/y.o format=text");
+    }
+}
