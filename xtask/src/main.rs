@@ -7,7 +7,9 @@
 //!   XOL mode
 //! - `demo`    the main job: probes on a real workload in the reference kernel
 //! - `bench`   instructions per probe hit, attach cost, compile time
+//! - `examples` every examples/*.pr through `probec run`, output checked
 mod bench;
+mod examples;
 mod kernel;
 mod qemu;
 mod setup;
@@ -23,8 +25,9 @@ fn main() -> ExitCode {
         Some("test") => test::run(&args[1..]),
         Some("demo") => test::demo(&args[1..]),
         Some("bench") => bench::run(),
+        Some("examples") => test::examples(),
         _ => {
-            eprintln!("usage: cargo xtask <setup|kernel|test|demo|bench>");
+            eprintln!("usage: cargo xtask <setup|kernel|test|demo|bench|examples>");
             return ExitCode::from(2);
         }
     };

@@ -88,6 +88,18 @@ pub fn run(_args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// `cargo xtask examples`: the example scripts through `probec run` alone.
+pub fn examples() -> Result<(), String> {
+    setup::run()?;
+    let elf = kernel::build()?;
+    let (passed, failed) = crate::examples::run(&elf)?;
+    println!("examples: {passed} passed, {failed} failed");
+    if failed > 0 {
+        return Err(format!("{failed} failed"));
+    }
+    Ok(())
+}
+
 /// `cargo xtask demo`: probes on a real workload in the reference kernel.
 pub fn demo(args: &[String]) -> Result<(), String> {
     let elf = kernel::build()?;

@@ -1,0 +1,680 @@
+//! The example scripts, end to end: every `examples/*.pr` compiled and run
+//! through `probec run` on the reference kernel, its output checked.
+//!
+//! Each script names the kernel command it is meant to run with on a line
+//! `// run: COMMAND ARGS` (a workload: `fib 20`). For every script the
+//! harness
+//!
+//! 1. runs the workload alone (no script) and keeps its result line
+//!    (`fib(20) = 6765`);
+//! 2. runs `probec run --kernel KERNEL SCRIPT -- COMMAND ARGS` on two
+//!    configurations (cortex-a57 with single-step XOL, max with
+//!    BRK-after-slot XOL);
+//! 3. checks the exit status (0), that the result line is the same as
+//!    without probes, and the script's output against values computed here
+//!    independently of the runtime: how often `fib(N)` calls `fib(k)` for
+//!    each k (by walking the recursion), what it returns, what the workload
+//!    code calls once.
+//!
+//! Prints `examples: N passed, M failed` (one test per script and
+//! configuration).
+
+use crate::qemu;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// QEMU CPU and kernel XOL option of each configuration.
+const CONFIGS: [(&str, &str); 2] = [("cortex-a57", "xol=step"), ("max", "xol=brk")];
+
+/// `probec run` gives up on a target after this long.
+const RUN_TIMEOUT_SECS: u64 = 300;
+
+/// The kernel command a script runs with: its `// run:` line.
+pub fn run_hint(source: &str) -> Option<Vec<String>> {
+    source.lines().find_map(|l| {
+        let args = l.trim().strip_prefix("// run:")?;
+        Some(args.split_whitespace().map(str::to_string).collect())
+    })
+}
+
+/// `examples/*.pr`, sorted.
+pub fn scripts() -> Result<Vec<PathBuf>, String> {
+    let dir = crate::repo_root().join("examples");
+    let mut out: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "pr"))
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// Build the probec binary; returns its path.
+pub fn build_probec() -> Result<PathBuf, String> {
+    let root = crate::repo_root();
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "--quiet", "-p", "probec", "--bin", "probec"])
+        .current_dir(&root)
+        .status()
+        .map_err(|e| format!("cargo build -p probec: {e}"))?;
+    if !status.success() {
+        return Err("building probec failed".into());
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
+    let bin = target.join("debug/probec");
+    if !bin.exists() {
+        return Err(format!("{} is missing after the build", bin.display()));
+    }
+    Ok(bin)
+}
+
+/// What `probec run` printed and returned.
+pub struct ScriptRun {
+    /// stdout: the target's console.
+    pub stdout: String,
+    /// stderr: probec's and QEMU's messages.
+    pub stderr: String,
+    /// Exit status.
+    pub status: Option<i32>,
+}
+
+/// `probec run --kernel ELF --cpu CPU [--format F] SCRIPT -- ARGS`.
+pub fn probec_run(probec: &Path, elf: &Path, cpu: &str, format: &str, script: &Path, args: &[String]) -> Result<ScriptRun, String> {
+    let out = Command::new(probec)
+        .arg("run")
+        .arg("--kernel")
+        .arg(elf)
+        .args(["--cpu", cpu, "--format", format, "--timeout", &RUN_TIMEOUT_SECS.to_string()])
+        .arg(script)
+        .arg("--")
+        .args(args)
+        .current_dir(crate::repo_root())
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("{}: {e}", probec.display()))?;
+    Ok(ScriptRun {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        status: out.status.code(),
+    })
+}
+
+/// The workload's result line: the one that starts with `NAME(`.
+fn result_line<'a>(output: &'a str, workload: &str) -> Option<&'a str> {
+    let prefix = format!("{workload}(");
+    output.lines().find(|l| l.starts_with(&prefix))
+}
+
+// ---------------------------------------------------------------------------
+// Reading the script output (bpftrace's text format).
+
+/// The maps printed in text format: `@name: value` / `@name[key]: value`
+/// lines, and histograms (`@name:` followed by bucket lines).
+#[derive(Default, Debug)]
+pub struct Maps {
+    /// Every value printed for `@name` or `@name[key]`, in order.
+    pub values: BTreeMap<String, Vec<String>>,
+    /// Every histogram printed for `@name` or `@name[key]`: bucket lower
+    /// bound (`i64::MIN` for the bucket below the range) → count.
+    pub hists: BTreeMap<String, Vec<BTreeMap<i64, u64>>>,
+}
+
+/// `1K` → 1024, `-5` → -5, `2M` → 2 << 20.
+fn parse_bound(text: &str) -> Option<i64> {
+    let t = text.trim();
+    let (digits, shift) = match t.chars().last()? {
+        'K' => (&t[..t.len() - 1], 10),
+        'M' => (&t[..t.len() - 1], 20),
+        'G' => (&t[..t.len() - 1], 30),
+        'T' => (&t[..t.len() - 1], 40),
+        _ => (t, 0),
+    };
+    digits.parse::<i64>().ok().map(|v| v << shift)
+}
+
+/// A bucket line `[2, 4)   6765 |@@@ |`: (lower bound, count).
+fn parse_bucket(line: &str) -> Option<(i64, u64)> {
+    let line = line.trim_start();
+    if !(line.starts_with('[') || line.starts_with('(')) {
+        return None;
+    }
+    let before_bar = line.split('|').next()?.trim_end();
+    let (label, count) = before_bar.rsplit_once(char::is_whitespace)?;
+    let count = count.parse().ok()?;
+    let label = label.trim();
+    let low = if label.starts_with('(') {
+        i64::MIN
+    } else {
+        let inner = label.trim_start_matches('[');
+        let first = inner.split([',', ']']).next()?;
+        parse_bound(first)?
+    };
+    Some((low, count))
+}
+
+/// Parse every map the output prints.
+pub fn parse_maps(output: &str) -> Maps {
+    let mut maps = Maps::default();
+    let lines: Vec<&str> = output.lines().collect();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i].trim_end();
+        i += 1;
+        if !line.starts_with('@') {
+            continue;
+        }
+        // The name runs to the `:` after any `[...]` key.
+        let split = match line.find('[') {
+            Some(open) if line[..open].find(':').is_none() => {
+                // Keys may contain `::`; the key ends at the last `]:`.
+                line.rfind("]:").map(|p| p + 1)
+            }
+            _ => line.find(':'),
+        };
+        let Some(split) = split else { continue };
+        let name = line[..split].to_string();
+        let value = line[split + 1..].trim();
+        if !value.is_empty() {
+            maps.values.entry(name).or_default().push(value.to_string());
+            continue;
+        }
+        let mut hist = BTreeMap::new();
+        while i < lines.len() {
+            match parse_bucket(lines[i]) {
+                Some((low, count)) => {
+                    *hist.entry(low).or_insert(0) += count;
+                    i += 1;
+                }
+                None => break,
+            }
+        }
+        maps.hists.entry(name).or_default().push(hist);
+    }
+    maps
+}
+
+// ---------------------------------------------------------------------------
+// Independent models of the workloads.
+
+/// For `fib(n)`: how many calls `fib(k)` gets, for every k in 0..=n, by
+/// walking the recursion top down (fib(k) for k >= 2 calls fib(k-1) and
+/// fib(k-2)).
+pub fn fib_calls(n: u64) -> Vec<u64> {
+    let n = n as usize;
+    let mut calls = vec![0u64; n + 1];
+    calls[n] = 1;
+    for k in (2..=n).rev() {
+        calls[k - 1] += calls[k];
+        calls[k - 2] += calls[k];
+    }
+    calls
+}
+
+/// fib(k) iteratively.
+pub fn fib_value(k: u64) -> u64 {
+    let (mut a, mut b) = (0u64, 1u64);
+    for _ in 0..k {
+        (a, b) = (b, a.wrapping_add(b));
+    }
+    a
+}
+
+/// The bucket `hist()` puts `v` in, by its lower bound: 0 for 0, else the
+/// largest power of two <= v (negative values: `i64::MIN`).
+pub fn log2_bucket(v: i64) -> i64 {
+    match v {
+        i64::MIN..=-1 => i64::MIN,
+        0 => 0,
+        v => 1i64 << (63 - v.leading_zeros()),
+    }
+}
+
+/// The bucket `lhist(v, min, max, step)` puts `v` in, by its lower bound.
+pub fn linear_bucket(v: i64, min: i64, max: i64, step: i64) -> i64 {
+    if v < min {
+        i64::MIN
+    } else if v >= max {
+        max
+    } else {
+        min + (v - min) / step * step
+    }
+}
+
+/// A histogram of `(value, multiplicity)` pairs.
+fn histogram(values: impl Iterator<Item = (i64, u64)>, bucket: impl Fn(i64) -> i64) -> BTreeMap<i64, u64> {
+    let mut h = BTreeMap::new();
+    for (v, n) in values.filter(|&(_, n)| n > 0) {
+        *h.entry(bucket(v)).or_insert(0) += n;
+    }
+    h
+}
+
+// ---------------------------------------------------------------------------
+// Checks.
+
+/// Accumulates failures of one run.
+struct Check<'a> {
+    maps: Maps,
+    stdout: &'a str,
+    failures: Vec<String>,
+}
+
+impl Check<'_> {
+    fn fail(&mut self, msg: String) {
+        self.failures.push(msg);
+    }
+
+    /// Every value printed for `name` equals `want` (and there is one).
+    fn value(&mut self, name: &str, want: impl ToString) {
+        let want = want.to_string();
+        match self.maps.values.get(name).cloned() {
+            None => self.fail(format!("{name} not printed (want {want})")),
+            Some(got) if got.iter().any(|g| *g != want) => self.fail(format!("{name}: got {got:?}, want {want}")),
+            Some(_) => {}
+        }
+    }
+
+    /// The numbers in every value printed for `name` are `want`.
+    fn numbers(&mut self, name: &str, want: &[i64]) {
+        match self.maps.values.get(name).cloned() {
+            None => self.fail(format!("{name} not printed (want {want:?})")),
+            Some(got) => {
+                for g in got {
+                    let nums: Vec<i64> = g
+                        .split(|c: char| !(c.is_ascii_digit() || c == '-'))
+                        .filter_map(|w| w.parse().ok())
+                        .collect();
+                    if nums != want {
+                        self.fail(format!("{name}: got {g:?}, want the numbers {want:?}"));
+                    }
+                }
+            }
+        }
+    }
+
+    /// `name` has no value other than zero (or is not printed).
+    fn zero_or_absent(&mut self, name: &str) {
+        if let Some(got) = self.maps.values.get(name).cloned() {
+            if got.iter().any(|g| g != "0") {
+                self.fail(format!("{name}: got {got:?}, want nothing or 0"));
+            }
+        }
+        if self.maps.hists.get(name).is_some_and(|hs| hs.iter().any(|h| !h.is_empty())) {
+            self.fail(format!("{name}: a histogram with entries, want none"));
+        }
+    }
+
+    /// Every histogram printed for `name` equals `want`.
+    fn hist(&mut self, name: &str, want: &BTreeMap<i64, u64>) {
+        match self.maps.hists.get(name).cloned() {
+            None => self.fail(format!("histogram {name} not printed (want {want:?})")),
+            Some(got) if got.iter().any(|g| g != want) => {
+                self.fail(format!("histogram {name}: got {got:?}, want {want:?}"))
+            }
+            Some(_) => {}
+        }
+    }
+
+    /// The keys printed for `@name[...]`, with their (last) values.
+    fn keyed(&self, name: &str) -> BTreeMap<String, String> {
+        let prefix = format!("{name}[");
+        self.maps
+            .values
+            .iter()
+            .filter_map(|(k, v)| {
+                let key = k.strip_prefix(&prefix)?.strip_suffix(']')?;
+                Some((key.to_string(), v.last()?.clone()))
+            })
+            .collect()
+    }
+
+    /// `@name[k]` is exactly `want` for every key (no other keys).
+    fn keyed_exact(&mut self, name: &str, want: &BTreeMap<String, String>) {
+        let got = self.keyed(name);
+        if &got != want {
+            self.fail(format!("{name}[...]: got {got:?}, want {want:?}"));
+        }
+    }
+
+    /// Lines of the output equal to `line` (after trimming the end).
+    fn count_lines(&self, pred: impl Fn(&str) -> bool) -> usize {
+        self.stdout.lines().filter(|l| pred(l.trim_end())).count()
+    }
+}
+
+fn fib_arg_of(args: &[String]) -> Option<u64> {
+    match args {
+        [w, n] if w == "fib" => n.parse().ok(),
+        _ => None,
+    }
+}
+
+/// The checks of one example script on one run's output.
+fn check_example(name: &str, args: &[String], stdout: &str) -> Vec<String> {
+    let mut c = Check { maps: parse_maps(stdout), stdout, failures: Vec::new() };
+    let n = fib_arg_of(args);
+    // Calls per argument and return values for fib workloads.
+    let calls = n.map(fib_calls).unwrap_or_default();
+    let total: u64 = calls.iter().sum();
+    let by_arg = || calls.iter().enumerate().map(|(k, &c)| (k as i64, c));
+    let by_ret = || calls.iter().enumerate().map(|(k, &c)| (fib_value(k as u64) as i64, c));
+    let need_fib = |c: &mut Check, what: &str| {
+        if n.is_none() {
+            c.fail(format!("the checks of {what} expect a `// run: fib N` line, got {args:?}"));
+            false
+        } else {
+            true
+        }
+    };
+    match name {
+        "count_calls" => {
+            if need_fib(&mut c, name) {
+                // 2*fib(N+1) - 1 calls, the closed form of the walk.
+                let n = n.unwrap_or(0);
+                assert_eq!(total, 2 * fib_value(n + 1) - 1);
+                c.value("@calls", total);
+                let begin = c.count_lines(|l| l == "counting calls of fib...");
+                if begin != 1 {
+                    c.fail(format!("BEGIN's printf appeared {begin} times, want once"));
+                }
+            }
+        }
+        "arg_histogram" => {
+            if need_fib(&mut c, name) {
+                c.hist("@n", &histogram(by_arg(), log2_bucket));
+            }
+        }
+        "aggregations" => {
+            if need_fib(&mut c, name) {
+                let sum: u64 = by_ret().map(|(v, c)| v as u64 * c).sum();
+                let min = by_ret().filter(|&(_, c)| c > 0).map(|(v, _)| v).min().unwrap_or(0);
+                let max = by_ret().filter(|&(_, c)| c > 0).map(|(v, _)| v).max().unwrap_or(0);
+                let avg = (sum / total) as i64;
+                c.value("@count", total);
+                c.value("@sum", sum);
+                c.value("@min", min);
+                c.value("@max", max);
+                c.value("@avg", avg);
+                c.numbers("@stats", &[total as i64, avg, sum as i64]);
+                c.hist("@hist", &histogram(by_ret(), log2_bucket));
+                c.hist("@lhist", &histogram(by_ret(), |v| linear_bucket(v, 0, 1000, 50)));
+            }
+        }
+        "fault_safe_read" => {
+            if need_fib(&mut c, name) {
+                // The fib probe fires for arg0 == 1 only; reading NULL
+                // gives 0 and an empty string, and the kernel carries on.
+                let ones = calls.get(1).copied().unwrap_or(0) as usize;
+                let got = c.count_lines(|l| l == "string read from NULL: ''");
+                if got != ones {
+                    c.fail(format!("{got} printf lines from the NULL read, want {ones} (calls of fib(1))"));
+                }
+                c.value("@null_read", 0);
+            }
+        }
+        "keyed_maps" => {
+            // deflate N calls compress_to_vec (and its _inner) exactly once
+            // (workload/deflate.rs); every hit is on CPU 0.
+            let calls = c.keyed("@calls");
+            for f in ["miniz_oxide::deflate::compress_to_vec", "miniz_oxide::deflate::compress_to_vec_inner"] {
+                match calls.get(f) {
+                    Some(v) if v == "1" => {}
+                    other => c.fail(format!("@calls[{f}]: got {other:?}, want 1")),
+                }
+            }
+            let by_cpu: BTreeMap<String, String> = c.keyed("@by_cpu");
+            let want: BTreeMap<String, String> = calls.iter().map(|(f, v)| (format!("{f}, 0"), v.clone())).collect();
+            if by_cpu != want {
+                c.fail(format!("@by_cpu: got {by_cpu:?}, want @calls per function on cpu 0: {want:?}"));
+            }
+            if !c.keyed("@fib_args").is_empty() {
+                c.fail("@fib_args has keys, but fib never ran".to_string());
+            }
+        }
+        "latency" => {
+            // sha256 N (N >= 64): one compress256 call for the full blocks
+            // of the single update, one for the padded final block(s).
+            let hists = c.maps.hists.get("@latency_ns").cloned().unwrap_or_default();
+            let count: Vec<u64> = hists.iter().map(|h| h.values().sum()).collect();
+            if count.is_empty() || count.iter().any(|&n| n != 2) {
+                c.fail(format!("@latency_ns counts {count:?}, want 2 (two compress256 calls)"));
+            }
+            if !hists.iter().all(|h| h.keys().all(|&k| k > 0)) {
+                c.fail(format!("@latency_ns has a bucket <= 0: {hists:?}"));
+            }
+            match c.maps.values.get("@total_ns").and_then(|v| v.last()).and_then(|v| v.parse::<u64>().ok()) {
+                Some(t) if t > 0 => {}
+                other => c.fail(format!("@total_ns: got {other:?}, want a positive sum")),
+            }
+            if !c.keyed("@start").is_empty() {
+                c.fail("@start still has keys: every entry is deleted at return".to_string());
+            }
+        }
+        "lhist" => {
+            if need_fib(&mut c, name) {
+                c.hist("@fib_n", &histogram(by_arg(), |v| linear_bucket(v, 0, 40, 5)));
+                c.zero_or_absent("@len");
+            }
+        }
+        "loops_and_strings" => {
+            if need_fib(&mut c, name) {
+                let popcount: BTreeMap<String, String> = histogram(by_arg(), |k| k.count_ones() as i64)
+                    .into_iter()
+                    .map(|(b, n)| (b.to_string(), n.to_string()))
+                    .collect();
+                c.keyed_exact("@popcount", &popcount);
+                let even: u64 = by_arg().filter(|(k, _)| k % 2 == 0).map(|(_, c)| c).sum();
+                let big_odd: u64 = by_arg().filter(|(k, _)| k % 2 == 1 && *k > 30).map(|(_, c)| c).sum();
+                let small_odd: u64 = by_arg().filter(|(k, _)| k % 2 == 1 && *k <= 30).map(|(_, c)| c).sum();
+                c.value("@even", even);
+                if big_odd == 0 {
+                    c.zero_or_absent("@big_odd");
+                } else {
+                    c.value("@big_odd", big_odd);
+                }
+                c.value("@small_odd", small_odd);
+                c.value("@twice", 2 * total);
+            }
+        }
+        "offset_probe" => {
+            if need_fib(&mut c, name) {
+                // fib+8 runs on every call, before x0 (the argument) changes.
+                c.value("@hits", total);
+                let want: BTreeMap<String, String> =
+                    by_arg().filter(|&(_, n)| n > 0).map(|(k, n)| (k.to_string(), n.to_string())).collect();
+                c.keyed_exact("@x0_at_offset", &want);
+                match c.maps.values.get("@sp_low").and_then(|v| v.last()).map(|v| parse_int(v)) {
+                    Some(Some(sp)) if sp > 0x4000_0000 && sp % 16 == 0 => {}
+                    other => c.fail(format!("@sp_low: got {other:?}, want a 16-byte aligned stack address in RAM")),
+                }
+                c.zero_or_absent("@raw_address_hits");
+            }
+        }
+        "predicates" => {
+            if need_fib(&mut c, name) {
+                let big_even: u64 = by_arg().filter(|(k, _)| *k >= 20 && k % 2 == 0).map(|(_, c)| c).sum();
+                let small: u64 = by_arg().filter(|(k, _)| *k < 3 || (k & 0xff) == 0x10).map(|(_, c)| c).sum();
+                if big_even == 0 {
+                    c.zero_or_absent("@big_even_calls");
+                } else {
+                    c.value("@big_even_calls", big_even);
+                }
+                c.value("@small_or_sixteen", small);
+            }
+        }
+        "printf_trace" => {
+            if need_fib(&mut c, name) {
+                let entries: u64 = by_arg().filter(|(k, _)| *k > 25).map(|(_, c)| c).sum();
+                let returns: Vec<(i64, u64)> = by_ret().filter(|&(v, n)| v > 100_000 && n > 0).collect();
+                let got = c.count_lines(|l| {
+                    l.strip_prefix("fib(").and_then(|r| r.split_once(") on cpu 0 at +")).is_some_and(|(arg, rest)| {
+                        arg.parse::<u64>().is_ok_and(|a| a > 25)
+                            && rest.split_once(" ns, called from 0x").is_some_and(|(ns, lr)| {
+                                ns.parse::<u64>().is_ok() && u64::from_str_radix(lr, 16).is_ok_and(|a| a >= 0x4008_0000)
+                            })
+                    })
+                });
+                if got as u64 != entries {
+                    c.fail(format!("{got} entry lines, want {entries} (calls with arg0 > 25)"));
+                }
+                for (v, n) in returns {
+                    let line = format!("kretprobe:refkernel::workload::fib returned {v}");
+                    let got = c.count_lines(|l| l == line);
+                    if got as u64 != n {
+                        c.fail(format!("{got} lines `{line}`, want {n}"));
+                    }
+                }
+            }
+        }
+        "rust_paths_and_globs" => {
+            if need_fib(&mut c, name) {
+                let key = "kprobe:refkernel::workload::fib".to_string();
+                match c.keyed("@").get(&key) {
+                    Some(v) if *v == total.to_string() => {}
+                    other => c.fail(format!("@[{key}]: got {other:?}, want {total}")),
+                }
+            }
+        }
+        _ => c.fail(format!("no checks written for example {name}: add them to xtask/src/examples.rs")),
+    }
+    c.failures
+}
+
+fn parse_int(text: &str) -> Option<u64> {
+    let t = text.trim();
+    match t.strip_prefix("0x") {
+        Some(hex) => u64::from_str_radix(hex, 16).ok(),
+        None => t.parse().ok(),
+    }
+}
+
+// ---------------------------------------------------------------------------
+
+/// Run every example on every configuration; returns (passed, failed).
+pub fn run(elf: &Path) -> Result<(u64, u64), String> {
+    let probec = build_probec()?;
+    let mut passed = 0;
+    let mut failed = 0;
+    let mut baselines: BTreeMap<Vec<String>, Option<String>> = BTreeMap::new();
+    for script in scripts()? {
+        let name = script.file_stem().and_then(|s| s.to_str()).unwrap_or("?").to_string();
+        let source = std::fs::read_to_string(&script).map_err(|e| format!("{}: {e}", script.display()))?;
+        let Some(args) = run_hint(&source).filter(|a| !a.is_empty()) else {
+            println!("example {name}: FAILED: no `// run: COMMAND ARGS` line");
+            failed += CONFIGS.len() as u64;
+            continue;
+        };
+        let workload = args[0].clone();
+        // The result line without any probe.
+        let baseline = match baselines.get(&args) {
+            Some(b) => b.clone(),
+            None => {
+                let plain = qemu::run(elf, "cortex-a57", &args.join(" "), Duration::from_secs(RUN_TIMEOUT_SECS), &qemu::Options::default())?;
+                let line = result_line(&plain.output, &workload).map(str::to_string);
+                baselines.insert(args.clone(), line.clone());
+                line
+            }
+        };
+        for (cpu, xol) in CONFIGS {
+            let mut kernel_args = vec![xol.to_string()];
+            kernel_args.extend(args.iter().cloned());
+            let run = probec_run(&probec, elf, cpu, "text", &script, &kernel_args)?;
+            let mut failures = Vec::new();
+            if run.status != Some(0) {
+                failures.push(format!("exit status {:?}, want 0", run.status));
+            }
+            match (&baseline, result_line(&run.stdout, &workload)) {
+                (None, _) => failures.push(format!("the workload `{}` printed no result line without probes", args.join(" "))),
+                (Some(b), Some(l)) if b == l => {}
+                (Some(b), got) => failures.push(format!("result line {got:?}, without probes {b:?}")),
+            }
+            failures.extend(check_example(&name, &args, &run.stdout));
+            if failures.is_empty() {
+                passed += 1;
+                println!("example {name} ({cpu} {xol}, {}): ok", args.join(" "));
+            } else {
+                failed += 1;
+                println!("example {name} ({cpu} {xol}, {}): FAILED", args.join(" "));
+                for f in &failures {
+                    println!("    {f}");
+                }
+                eprintln!("---- probec run output ----\n{}---- stderr ----\n{}", run.stdout, run.stderr);
+            }
+        }
+    }
+    Ok((passed, failed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fib_call_counts_match_the_closed_form() {
+        for n in 0..30u64 {
+            let calls = fib_calls(n);
+            let total: u64 = calls.iter().sum();
+            assert_eq!(total, 2 * fib_value(n + 1) - 1, "n = {n}");
+            // Calls of fib(k) for 1 <= k <= n are fib(n - k + 1).
+            for k in 1..=n {
+                assert_eq!(calls[k as usize], fib_value(n - k + 1), "n = {n}, k = {k}");
+            }
+        }
+        assert_eq!(fib_value(20), 6765);
+        // The demo's histogram of fib(20)'s argument, as printed by hand.
+        let h = histogram(fib_calls(20).iter().enumerate().map(|(k, &c)| (k as i64, c)), log2_bucket);
+        assert_eq!(h.into_iter().collect::<Vec<_>>(), [(0, 4181), (1, 6765), (2, 6765), (4, 3571), (8, 597), (16, 12)]);
+    }
+
+    #[test]
+    fn buckets() {
+        assert_eq!(log2_bucket(0), 0);
+        assert_eq!(log2_bucket(1), 1);
+        assert_eq!(log2_bucket(3), 2);
+        assert_eq!(log2_bucket(1024), 1024);
+        assert_eq!(log2_bucket(-3), i64::MIN);
+        assert_eq!(linear_bucket(-1, 0, 40, 5), i64::MIN);
+        assert_eq!(linear_bucket(0, 0, 40, 5), 0);
+        assert_eq!(linear_bucket(39, 0, 40, 5), 35);
+        assert_eq!(linear_bucket(40, 0, 40, 5), 40);
+    }
+
+    #[test]
+    fn parses_text_maps() {
+        let out = "fib(20) = 6765\n\
+@calls: 21891\n\
+@fib_args[3]: 2584\n\
+@[kprobe:refkernel::workload::fib]: 1973\n\
+@by_cpu[miniz_oxide::deflate::compress_to_vec, 0]: 1\n\
+@stats: count 3, average 2, total 6\n\
+\n\
+@n:\n\
+[0]                 4181 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@                    |\n\
+[2, 4)              6765 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n\
+[1K, 2K)              12 |                                                    |\n\
+\n\
+@l:\n\
+(..., 0)               1 |@|\n\
+[0, 5)                 2 |@@|\n\
+[40, ...)              3 |@@@|\n";
+        let m = parse_maps(out);
+        assert_eq!(m.values["@calls"], ["21891"]);
+        assert_eq!(m.values["@fib_args[3]"], ["2584"]);
+        assert_eq!(m.values["@[kprobe:refkernel::workload::fib]"], ["1973"]);
+        assert_eq!(m.values["@by_cpu[miniz_oxide::deflate::compress_to_vec, 0]"], ["1"]);
+        assert_eq!(m.hists["@n"][0], BTreeMap::from([(0, 4181), (2, 6765), (1024, 12)]));
+        assert_eq!(m.hists["@l"][0], BTreeMap::from([(i64::MIN, 1), (0, 2), (40, 3)]));
+        let c = Check { maps: m, stdout: out, failures: vec![] };
+        assert_eq!(c.keyed("@fib_args"), BTreeMap::from([("3".to_string(), "2584".to_string())]));
+        assert_eq!(c.keyed("@")["kprobe:refkernel::workload::fib"], "1973");
+        assert_eq!(result_line(out, "fib"), Some("fib(20) = 6765"));
+    }
+
+    #[test]
+    fn reads_run_hints() {
+        assert_eq!(run_hint("// x\n// run: fib 20\nkprobe:f {}"), Some(vec!["fib".to_string(), "20".to_string()]));
+        assert_eq!(run_hint("kprobe:f {}"), None);
+    }
+}
