@@ -81,6 +81,13 @@ pub fn run(_args: &[String]) -> Result<(), String> {
             total.failed += failed;
         }
     }
+    for cpu in CPUS {
+        for mode in XOL_MODES {
+            let (passed, failed) = differential(&elf, cpu, mode)?;
+            total.passed += passed;
+            total.failed += failed;
+        }
+    }
     println!("total: {} passed, {} failed", total.passed, total.failed);
     if total.failed > 0 {
         return Err(format!("{} failed", total.failed));
@@ -100,6 +107,106 @@ pub fn examples() -> Result<(), String> {
     Ok(())
 }
 
+/// A differential run may take this long before it counts as hung (the
+/// default 100,000 instructions take under a minute per configuration).
+const DIFFERENTIAL_TIMEOUT: Duration = Duration::from_secs(900);
+
+/// Parse `differential: N instructions, K classes, D divergences`.
+fn parse_differential(line: &str) -> Option<(u64, u64, u64)> {
+    let rest = line.strip_prefix("differential: ")?;
+    let mut numbers = rest.split(", ").map(|part| part.split(' ').next().and_then(|n| n.parse().ok()));
+    let n = numbers.next()??;
+    let k = numbers.next()??;
+    let d = numbers.next()??;
+    rest.ends_with(" divergences").then_some((n, k, d))
+}
+
+/// Parse `differential rejects: W words, R reasons, F failures`.
+fn parse_rejects(line: &str) -> Option<(u64, u64, u64)> {
+    let rest = line.strip_prefix("differential rejects: ")?;
+    if !rest.ends_with(" failures") {
+        return None;
+    }
+    let mut numbers = rest.split(", ").map(|part| part.split(' ').next().and_then(|n| n.parse().ok()));
+    Some((numbers.next()??, numbers.next()??, numbers.next()??))
+}
+
+/// The words of `DIVERGENCE`/`REJECT FAILURE` lines, disassembled on the
+/// host (the target prints hex only).
+fn disassemble(words: &[u32]) -> Vec<String> {
+    let dir = std::env::temp_dir().join(format!("probec-diff-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let file = dir.join("words.bin");
+    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    let text = std::fs::write(&file, bytes).ok().and_then(|_| {
+        Command::new("aarch64-linux-gnu-objdump")
+            .args(["-D", "-b", "binary", "-m", "aarch64"])
+            .arg(&file)
+            .output()
+            .ok()
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    let text = text.map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
+    // Lines look like "   4:\td503201f \tnop".
+    let mut by_offset = std::collections::HashMap::new();
+    for line in text.lines() {
+        let mut parts = line.trim().splitn(3, '\t');
+        let (Some(off), Some(_), Some(asm)) = (parts.next(), parts.next(), parts.next()) else { continue };
+        if let Ok(off) = usize::from_str_radix(off.trim_end_matches(':'), 16) {
+            by_offset.insert(off / 4, asm.trim().replace('\t', " "));
+        }
+    }
+    (0..words.len()).map(|i| by_offset.get(&i).cloned().unwrap_or_else(|| "?".into())).collect()
+}
+
+/// The randomized differential instruction suite on one configuration
+/// (docs/differential.md). PROBEC_DIFF_SEED and PROBEC_DIFF_COUNT override
+/// the kernel's defaults. Counts as one passed test, or its divergences
+/// and wrong refusals as failures.
+fn differential(elf: &std::path::Path, cpu: &str, mode: &str) -> Result<(u64, u64), String> {
+    let mut args = format!("xol={mode} differential");
+    let seed = std::env::var("PROBEC_DIFF_SEED").ok();
+    let count = std::env::var("PROBEC_DIFF_COUNT").ok();
+    if seed.is_some() || count.is_some() {
+        args += &format!(" {} {}", seed.as_deref().unwrap_or("0x5eed0fd1ff"), count.as_deref().unwrap_or("100000"));
+    }
+    let start = std::time::Instant::now();
+    let run = qemu::run(elf, cpu, &args, DIFFERENTIAL_TIMEOUT, &qemu::Options::default())?;
+    let secs = start.elapsed().as_secs_f64();
+    let main = run.output.lines().find_map(parse_differential);
+    let rejects = run.output.lines().find_map(parse_rejects);
+    let (n, k, d) = main.unwrap_or((0, 0, 0));
+    let (w, _, f) = rejects.unwrap_or((0, 0, 0));
+    let mut failed = d + f;
+    if main.is_none() || rejects.is_none() || run.status != Some(if failed == 0 { 0 } else { 1 }) {
+        failed = failed.max(1);
+    }
+    println!(
+        "qemu {cpu} {mode} differential: {n} instructions, {k} classes, {d} divergences; {w} refusal checks, {f} wrong ({secs:.0} s)"
+    );
+    if failed > 0 {
+        eprintln!("---- qemu {cpu} {mode} differential output ----\n{}", run.output);
+        if run.timed_out {
+            eprintln!("---- killed after {}s: the kernel hung ----", DIFFERENTIAL_TIMEOUT.as_secs());
+        }
+        let words: Vec<u32> = run
+            .output
+            .lines()
+            .filter(|l| l.starts_with("DIVERGENCE") || l.starts_with("REJECT FAILURE") || l.starts_with('#'))
+            .filter_map(|l| l.split("word 0x").nth(1))
+            .filter_map(|w| u32::from_str_radix(&w[..w.len().min(8)], 16).ok())
+            .collect();
+        if !words.is_empty() {
+            eprintln!("---- the words involved, disassembled ----");
+            for (w, asm) in words.iter().zip(disassemble(&words)) {
+                eprintln!("  {w:#010x}  {asm}");
+            }
+        }
+        return Ok((0, failed));
+    }
+    Ok((1, 0))
+}
+
 /// `cargo xtask demo`: probes on a real workload in the reference kernel.
 pub fn demo(args: &[String]) -> Result<(), String> {
     let elf = kernel::build()?;
@@ -115,6 +222,24 @@ pub fn demo(args: &[String]) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::parse_counts;
+
+    #[test]
+    fn parses_differential_lines() {
+        use super::{parse_differential, parse_rejects};
+        assert_eq!(parse_differential("differential: 100000 instructions, 87 classes, 2 divergences"), Some((100000, 87, 2)));
+        assert_eq!(parse_differential("differential: seed 0x5, instructions 0..10, features: x"), None);
+        assert_eq!(parse_rejects("differential rejects: 5000 words, 17 reasons, 0 failures"), Some((5000, 17, 0)));
+        assert_eq!(parse_rejects("differential rejects: random words 3 xol, 2 simulated; by reason: a=1"), None);
+    }
+
+    #[test]
+    fn disassembles_divergent_words() {
+        let ok = std::process::Command::new("aarch64-linux-gnu-objdump").arg("--version").output().is_ok();
+        if ok {
+            let got = super::disassemble(&[0xd503_201f, 0x8b02_0020]);
+            assert_eq!(got, ["nop", "add x0, x1, x2"]);
+        }
+    }
 
     #[test]
     fn parses_kernel_and_cargo_summaries() {

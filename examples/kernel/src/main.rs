@@ -57,6 +57,7 @@ mod probe_read;
 mod semihosting;
 mod stacks;
 mod symbols;
+mod test_page;
 mod time;
 mod trap_test;
 mod uart;

@@ -10,6 +10,7 @@ mod report;
 mod block;
 mod differential;
 mod functions;
+mod random;
 mod rejects;
 mod snippet_macro;
 mod snippets;
@@ -18,6 +19,8 @@ mod text;
 mod workload;
 
 use probec_runtime::Platform;
+
+pub use random::{DiffOptions, DiffSummary, TestPage, DEFAULT_COUNT, DEFAULT_SEED};
 
 /// Totals of a selftest run.
 pub struct Summary {
@@ -35,4 +38,11 @@ pub fn run(platform: &'static dyn Platform) -> Summary {
     functions::run(&mut report);
     workload::run(&mut report);
     Summary { passed: report.passed, failed: report.failed }
+}
+
+/// The randomized differential instruction suite (docs/differential.md):
+/// generates code into `page`, runs `opts.count` random instructions
+/// natively and probed, and checks attach's refusals.
+pub fn run_differential(platform: &'static dyn Platform, page: TestPage, opts: DiffOptions) -> DiffSummary {
+    random::run(platform, page, opts)
 }
