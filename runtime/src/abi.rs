@@ -260,7 +260,8 @@ pub mod field_kind {
     pub const BOOL: u16 = 2;
     /// String: `size` bytes, NUL-terminated and NUL-padded. If the source
     /// did not fit, byte `size - 1` is [`super::STR_TRUNCATED`] instead of 0
-    /// and the text should be printed with a trailing `...`.
+    /// and the text should be printed with a trailing marker (the runtime
+    /// prints `..`, bpftrace's default `str_trunc_trailer`).
     pub const STRING: u16 = 3;
     /// Pointer (8 bytes), printed in hex.
     pub const POINTER: u16 = 4;

@@ -25,6 +25,7 @@ pub mod probes;
 pub mod record;
 mod retprobe;
 pub mod runtime;
+pub mod script;
 pub mod table;
 pub mod trap;
 pub mod xol;
@@ -35,6 +36,7 @@ pub use handler::{Handler, Handlers, HitContext, ProbeId};
 pub use platform::Platform;
 pub use probes::{attach, check, detach, stats, AttachError, DetachError, ProbeStats};
 pub use runtime::{memory_per_probe, InitError};
+pub use script::{LoadError, LoadOptions, OutputFormat, ScriptId, SymbolSource};
 
 /// Initialise the runtime once, before any probe is attached: records the
 /// platform, writes the return trampoline, carves the executable area into

@@ -34,4 +34,25 @@ pub trait Platform: Sync {
     fn bti_guarded(&self, _addr: usize) -> bool {
         false
     }
+
+    /// Fault-safe read of `dst.len()` bytes at `addr` (used by compiled
+    /// scripts for `*(T *)p` and `str(p)`). Returns `false`, with `dst` in
+    /// any state, if any byte is unreadable; it must never fault, block or
+    /// allocate (it runs in probe handlers). Embedders implement it with
+    /// their exception-fixup mechanism (the reference kernel's extable).
+    /// Default: every read fails, so scripts see 0 / empty strings and the
+    /// failures are counted and reported.
+    fn read_nofault(&self, _addr: u64, _dst: &mut [u8]) -> bool {
+        false
+    }
+
+    /// The value of the context variable `name` (`tid`, `pid`, `uid`,
+    /// `gid`, ...) for the code running on this CPU, or `None` if the
+    /// embedder has no such notion. The loader refuses a script that needs
+    /// a name for which this returns `None` at load time, so an embedder
+    /// must answer `Some` in every context for the names it supports.
+    /// Called from probe handlers: no locks, no allocation. Default: none.
+    fn context_value(&self, _name: &str) -> Option<u64> {
+        None
+    }
 }

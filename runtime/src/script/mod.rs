@@ -1,0 +1,264 @@
+//! Loading compiled scripts (probes.o) into the running target.
+//!
+//! [`load`] validates an object completely ([`object`], [`descs`],
+//! [`relocate`]) before it touches anything, resolves every probe target
+//! against the embedder's [`SymbolSource`] ([`resolve`]), checks that
+//! every new probe point can be armed, then places the code ([`place`],
+//! [`code_area`]), allocates maps and rings, attaches every probe point
+//! ([`sites`]) — all or nothing — and runs `BEGIN`. Handlers then run on
+//! hits and write to maps ([`maps`]) and per-CPU rings ([`ring`]) through
+//! the [`helpers`]. [`drain`] formats pending output ([`text`], [`json`]);
+//! [`unload`] detaches everything, runs `END`, prints the maps as
+//! bpftrace does ([`report`]) and frees everything.
+//!
+//! The embedder contract additions: [`set_code_area`] (executable memory
+//! for handler code), [`crate::Platform::read_nofault`] (fault-safe reads)
+//! and [`crate::Platform::context_value`] (`tid`, `pid`, ...). See
+//! docs/runtime-scripts.md.
+
+pub mod code_area;
+pub mod descs;
+pub mod elf;
+pub mod error;
+pub mod helpers;
+pub mod json;
+mod load;
+pub mod maps;
+pub mod mapview;
+pub mod object;
+pub mod place;
+pub mod printf;
+pub mod relocate;
+pub mod report;
+pub mod resolve;
+pub mod ring;
+pub mod sites;
+pub mod spec;
+pub mod state;
+pub mod text;
+pub mod value;
+
+pub use code_area::{set_code_area, CodeAreaError};
+pub use error::{LoadError, UnloadError};
+pub use load::load;
+
+use crate::abi;
+use crate::percpu::Phase;
+use crate::runtime;
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+use core::sync::atomic::Ordering;
+use place::Placed;
+use sites::Sites;
+use spec::{FormatSpec, MapSpec};
+use state::{Attachment, ScriptState};
+
+/// The target's symbols, supplied by the embedder (the reference kernel
+/// reads its own ELF `.symtab`).
+pub trait SymbolSource {
+    /// Call `f` for every function symbol: its name as the user writes it
+    /// (the C name, or the Rust path demangled WITHOUT the `::h<hash>`
+    /// suffix), its start address and its size in bytes (0 if unknown).
+    fn for_each(&self, f: &mut dyn FnMut(&str, usize, usize));
+}
+
+/// A slice of `(name, start, size)` is a symbol source (pass `&&list[..]`
+/// or a `Vec`).
+impl SymbolSource for &[(&str, usize, usize)] {
+    fn for_each(&self, f: &mut dyn FnMut(&str, usize, usize)) {
+        for &(name, start, size) in self.iter() {
+            f(name, start, size);
+        }
+    }
+}
+
+/// A vector of `(name, start, size)` is a symbol source.
+impl SymbolSource for Vec<(&str, usize, usize)> {
+    fn for_each(&self, f: &mut dyn FnMut(&str, usize, usize)) {
+        self.as_slice().for_each(f)
+    }
+}
+
+/// Limits and knobs of [`load`].
+#[derive(Clone, Copy, Debug)]
+pub struct LoadOptions {
+    /// Bytes of output ring per CPU (rounded down to a power of two, at
+    /// least 256). Default 64 KiB.
+    pub ring_bytes_per_cpu: usize,
+    /// Most bytes all maps of one script may take. Default 16 MiB.
+    pub max_map_bytes: u64,
+    /// Most stack a handler may need (`max_stack` + 176): what the
+    /// embedder's exception stack can spare. Default 16 KiB.
+    pub max_handler_stack: u32,
+    /// Largest string capacity (`max_strlen`) accepted. Default 4096.
+    pub max_strlen: u32,
+    /// Most probe points (descriptors expanded over glob matches). Default
+    /// 4096.
+    pub max_points: usize,
+    /// `abi::FEATURE_*` bits the CPU supports; `None` reads the ID
+    /// registers (on non-AArch64 hosts: everything).
+    pub cpu_features: Option<u32>,
+    /// Bind handlers to native functions by symbol name instead of running
+    /// the object's code (embedders that link handlers in; host tests,
+    /// where arm64 code cannot run). The object's code is still validated,
+    /// placed and relocated when a code area is set.
+    pub native_handlers: Option<fn(&str) -> Option<abi::Handler>>,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            ring_bytes_per_cpu: 64 << 10,
+            max_map_bytes: 16 << 20,
+            max_handler_stack: 16 << 10,
+            max_strlen: 4096,
+            max_points: 4096,
+            cpu_features: None,
+            native_handlers: None,
+        }
+    }
+}
+
+/// Identifies a loaded script. Stale ids (of unloaded scripts) are
+/// recognised, never confused with a later script.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ScriptId {
+    slot: u32,
+    generation: u32,
+}
+
+impl fmt::Display for ScriptId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "script {}.{}", self.slot, self.generation)
+    }
+}
+
+/// How [`drain`] and [`unload`] format output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum OutputFormat {
+    /// bpftrace's text output.
+    #[default]
+    Text,
+    /// `bpftrace -f json`: one JSON object per line.
+    Json,
+}
+
+/// A loaded script as the registry owns it.
+pub(crate) struct Script {
+    state: Box<ScriptState>,
+    attachments: Box<[Attachment]>,
+    /// `(address, attachment index)` of every attached probe point.
+    points: Vec<(usize, usize)>,
+    /// Attachment indexes of END probes.
+    end: Vec<usize>,
+    placed: Option<Placed>,
+    maps: Vec<MapSpec>,
+    formats: Vec<FormatSpec>,
+    /// Probe names by descriptor index, for the error report.
+    probe_names: Vec<String>,
+    lost_reported: u64,
+}
+
+// SAFETY: the raw pointers inside attachments point into this script's own
+// boxes; the registry lock serialises every use outside the hit path.
+unsafe impl Send for Script {}
+
+struct Slot {
+    generation: u32,
+    script: Option<Box<Script>>,
+}
+
+struct Registry {
+    slots: Vec<Slot>,
+    sites: Sites,
+}
+
+static REGISTRY: spin::Mutex<Registry> = spin::Mutex::new(Registry { slots: Vec::new(), sites: Sites::new() });
+
+impl Registry {
+    fn get(&mut self, id: ScriptId) -> Option<&mut Script> {
+        let slot = self.slots.get_mut(id.slot as usize)?;
+        if slot.generation != id.generation {
+            return None;
+        }
+        slot.script.as_deref_mut()
+    }
+}
+
+/// Refuse calls from probe handlers (they would deadlock or free what the
+/// caller runs on).
+fn check_context() -> Result<&'static runtime::Runtime, LoadError> {
+    let rt = runtime::get().ok_or(LoadError::NotInitialised)?;
+    let cpu = rt.platform.cpu_id();
+    if rt.cpus.get(cpu).is_some_and(|c| c.phase() != Phase::Idle) {
+        return Err(LoadError::InHandler);
+    }
+    Ok(rt)
+}
+
+/// Format the script's pending `printf` and `print()` output (and a
+/// `Lost N events` notice if records were dropped). An unknown id writes
+/// nothing.
+pub fn drain(id: ScriptId, out: &mut dyn fmt::Write, format: OutputFormat) -> fmt::Result {
+    let mut reg = REGISTRY.lock();
+    match reg.get(id) {
+        Some(s) => report::drain(s, out, format),
+        None => Ok(()),
+    }
+}
+
+/// Whether a handler of the script called `exit()`. The embedder then
+/// calls [`unload`].
+pub fn exit_requested(id: ScriptId) -> bool {
+    REGISTRY.lock().get(id).is_some_and(|s| s.state.exit.load(Ordering::Acquire))
+}
+
+/// Whether `id` names a loaded script.
+pub fn is_loaded(id: ScriptId) -> bool {
+    REGISTRY.lock().get(id).is_some()
+}
+
+/// Number of probe points the script has attached (globs expanded).
+pub fn probe_points(id: ScriptId) -> Option<usize> {
+    REGISTRY.lock().get(id).map(|s| s.points.len())
+}
+
+/// Where the script's code was placed: `(start, length)` in the code area
+/// (`None` without code, e.g. with native handlers and no code area).
+/// Useful to disassemble it: `objdump --adjust-vma=START`.
+pub fn code_range(id: ScriptId) -> Option<(usize, usize)> {
+    REGISTRY.lock().get(id).and_then(|s| s.placed.as_ref()?.code)
+}
+
+/// Detach every probe of the script, run its `END` handlers, write the
+/// remaining output and the final report (maps, lost events, errors) to
+/// `out`, and free everything it used. The probes are gone and the memory
+/// freed even if writing fails ([`UnloadError::Output`]).
+pub fn unload(id: ScriptId, out: &mut dyn fmt::Write, format: OutputFormat) -> Result<(), UnloadError> {
+    let rt = check_context().map_err(|e| if e == LoadError::InHandler { UnloadError::InHandler } else { UnloadError::NotLoaded })?;
+    let mut reg = REGISTRY.lock();
+    let Registry { slots, sites } = &mut *reg;
+    let slot = slots.get_mut(id.slot as usize).filter(|s| s.generation == id.generation).ok_or(UnloadError::NotLoaded)?;
+    let mut script = slot.script.take().ok_or(UnloadError::NotLoaded)?;
+    slot.generation = slot.generation.wrapping_add(1);
+    script.state.active.store(false, Ordering::Release);
+    for &(addr, i) in &script.points {
+        sites.remove(addr, &script.attachments[i]);
+    }
+    // After this no handler of the script runs anywhere: END may use the
+    // rings as their only writer, and code and memory can be freed.
+    sites::synchronize();
+    sites.reap();
+    let cpu = rt.platform.cpu_id();
+    for &i in &script.end {
+        script.attachments[i].call(core::ptr::null(), cpu, 0, rt.platform.now_ns());
+    }
+    let written = report::finish(&mut script, out, format);
+    if let Some(p) = script.placed.as_mut() {
+        p.release();
+    }
+    drop(script);
+    written.map_err(|_| UnloadError::Output)
+}
