@@ -160,6 +160,22 @@ pub unsafe extern "C" fn read(ctx: *const HandlerCtx, dst: *mut u8, src: u64, le
 /// page still reads.
 const STR_CHUNK: u64 = 32;
 
+/// Read `chunk` one byte at a time until a NUL; `false` if a byte before
+/// the NUL is unreadable.
+fn read_bytes_to_nul(p: &dyn crate::Platform, addr: u64, chunk: &mut [u8]) -> bool {
+    for (i, byte) in chunk.iter_mut().enumerate() {
+        let mut b = [0u8; 1];
+        if !p.read_nofault(addr.wrapping_add(i as u64), &mut b) {
+            return false;
+        }
+        *byte = b[0];
+        if b[0] == 0 {
+            return true;
+        }
+    }
+    true
+}
+
 /// `probec_read_str`: fault-safe read of a NUL-terminated string of at most
 /// `min(limit, cap - 1)` bytes into `dst` (NUL-padded to `cap`), with the
 /// truncation marker when the string was longer. On a fault: empty string,
@@ -182,7 +198,10 @@ pub unsafe extern "C" fn read_str(ctx: *const HandlerCtx, dst: *mut u8, cap: u64
         let addr = src.wrapping_add(done);
         let n = STR_CHUNK.min(max - done).min(4096 - (addr & 4095));
         let chunk = &mut out[done as usize..(done + n) as usize];
-        if !p.read_nofault(addr, chunk) {
+        // A chunk can fail although the string ends before the unreadable
+        // byte (a platform that checks finer than pages): retry it byte
+        // by byte, up to the NUL.
+        if !p.read_nofault(addr, chunk) && !read_bytes_to_nul(p, addr, chunk) {
             out.fill(0);
             a.count_error();
             return 1;
