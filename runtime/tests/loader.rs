@@ -267,6 +267,17 @@ fn assert_refused(obj: &[u8], expected: &str) {
     assert!(msg.contains(expected), "expected {expected:?} in {msg:?}");
 }
 
+#[test]
+fn the_code_area_is_set_once_and_never_over_the_xol_area() {
+    let (host, _g) = setup();
+    let again = script::set_code_area(ExecArea { start: host.code, len: CODE });
+    assert_eq!(again, Err(script::CodeAreaError::AlreadySet));
+    let xol = script::set_code_area(ExecArea { start: host.exec, len: 256 });
+    assert_eq!(xol, Err(script::CodeAreaError::OverlapsXolArea));
+    let odd = script::set_code_area(ExecArea { start: host.code + 4, len: 256 });
+    assert_eq!(odd, Err(script::CodeAreaError::Misaligned));
+}
+
 // ---- relocations ------------------------------------------------------------
 
 #[test]
@@ -468,6 +479,12 @@ fn attach_is_all_or_nothing() {
     for a in (host.text..host.text + 16 * 80).step_by(4) {
         assert_eq!(unsafe { *(a as *const u32) }, 0xd503_201f, "rolled back at {a:#x}");
     }
+    // Script code itself is never probed.
+    let mut s2 = base();
+    let at: &'static str = Box::leak(format!("kprobe:{:#x}", host.code + 256).into_boxed_str());
+    s2.probes.push((abi::probe_kind::KPROBE, abi::target_kind::ADDRESS, at, "", "kprobe:target", (host.code + 256) as u64));
+    let e = script::load(&build(&s2), &syms(host), &opts()).expect_err("code area");
+    assert!(e.to_string().ends_with("is inside the code of loaded scripts, which cannot be probed"), "{e}");
     // Below the limit the same glob attaches one probe per function.
     let id = script::load(&build(&s), &many[..40].to_vec(), &opts()).unwrap();
     assert_eq!(script::probe_points(id), Some(40));

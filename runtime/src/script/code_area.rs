@@ -21,6 +21,8 @@ pub enum CodeAreaError {
     Misaligned,
     /// Some word of the area has no writable alias.
     NotPatchable,
+    /// The area overlaps the runtime's XOL area.
+    OverlapsXolArea,
 }
 
 impl core::fmt::Display for CodeAreaError {
@@ -30,6 +32,7 @@ impl core::fmt::Display for CodeAreaError {
             CodeAreaError::AlreadySet => "the code area is already set",
             CodeAreaError::Misaligned => "the code area must start 16-byte aligned and have a non-zero length that is a multiple of 16",
             CodeAreaError::NotPatchable => "the platform has no writable alias for (part of) the code area",
+            CodeAreaError::OverlapsXolArea => "the code area overlaps the runtime's XOL area",
         })
     }
 }
@@ -52,8 +55,13 @@ pub fn set_code_area(area: ExecArea) -> Result<(), CodeAreaError> {
     if !area.start.is_multiple_of(16) || area.len == 0 || !area.len.is_multiple_of(16) || area.start.checked_add(area.len).is_none() {
         return Err(CodeAreaError::Misaligned);
     }
+    let end = area.start + area.len;
+    let xol = rt.slots.trampoline();
+    if rt.slots.contains(area.start) || rt.slots.contains(end - 4) || (xol >= area.start && xol < end) {
+        return Err(CodeAreaError::OverlapsXolArea);
+    }
     let mut addr = area.start;
-    while addr < area.start + area.len {
+    while addr < end {
         rt.platform.text_alias(addr).ok_or(CodeAreaError::NotPatchable)?;
         addr = (addr & !4095) + 4096;
     }

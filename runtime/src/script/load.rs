@@ -62,7 +62,12 @@ pub fn load(object: &[u8], symbols: &dyn SymbolSource, options: &LoadOptions) ->
     // Every new address must be armable before anything changes.
     for p in points.iter().filter(|p| reg.sites.is_new(p.addr)) {
         if code_area::contains(p.addr) {
-            return Err(attach_error(&v, p, probes::AttachError::InRuntimeArea));
+            return Err(LoadError::Unsupported(alloc::format!(
+                "{}: {} ({:#x}) is inside the code of loaded scripts, which cannot be probed",
+                v.probes[p.probe].name,
+                p.target,
+                p.addr
+            )));
         }
         probes::check(p.addr).map_err(|reason| attach_error(&v, p, reason))?;
     }

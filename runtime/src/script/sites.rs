@@ -133,12 +133,17 @@ impl Sites {
             return Ok(());
         };
         // SAFETY: a published list is valid until retired (we hold the lock).
-        let mut entries = unsafe { (*site.list.load(Ordering::Acquire)).entries.clone() };
-        entries.push(ptr);
+        let before = unsafe { (*site.list.load(Ordering::Acquire)).entries.clone() };
         let needs_ret = a.ret && !site.has_ret;
+        let mut entries = before.clone();
+        entries.push(ptr);
         self.publish(addr, entries);
         if needs_ret {
-            self.rearm(addr, true)?;
+            if let Err(e) = self.rearm(addr, true) {
+                // The caller frees `a` on failure: it must not stay listed.
+                self.publish(addr, before);
+                return Err(e);
+            }
         }
         Ok(())
     }
