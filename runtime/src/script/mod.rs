@@ -35,6 +35,7 @@ pub mod ring;
 pub mod sites;
 pub mod spec;
 pub mod state;
+pub mod symtab;
 pub mod text;
 pub mod value;
 
