@@ -243,6 +243,7 @@ fn count_calls_runs_begin_hits_end_and_prints_maps() {
     let opts = LoadOptions { native_handlers: Some(count_calls_native), ..LoadOptions::default() };
     for format in [OutputFormat::Text, OutputFormat::Json] {
         let id = script::load(&obj, &symbols(host), &opts).expect("load");
+        assert_eq!((script::probe_points(id), script::attached_probes(id)), (Some(1), Some(3)), "bpftrace counts BEGIN and END");
         for n in 0..3 {
             hit(host.text, n, 0);
         }
@@ -296,6 +297,7 @@ fn entry_and_return_probes_share_a_site() {
     let opts = LoadOptions { native_handlers: Some(printf_trace_native), ..LoadOptions::default() };
     let id = script::load(&obj, &symbols(host), &opts).expect("load");
     assert_eq!(script::probe_points(id), Some(2));
+    assert_eq!(script::attached_probes(id), Some(2));
     hit(host.text, 10, 55);
     hit(host.text, 30, 832_040);
     let mut out = String::new();

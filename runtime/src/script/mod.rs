@@ -226,6 +226,12 @@ pub fn probe_points(id: ScriptId) -> Option<usize> {
     REGISTRY.lock().get(id).map(|s| s.points.len())
 }
 
+/// The number bpftrace prints in `Attaching N probes...`: probe points
+/// (globs expanded) plus `BEGIN` and `END` probes.
+pub fn attached_probes(id: ScriptId) -> Option<usize> {
+    REGISTRY.lock().get(id).map(|s| s.attachments.len())
+}
+
 /// Where the script's code was placed: `(start, length)` in the code area
 /// (`None` without code, e.g. with native handlers and no code area).
 /// Useful to disassemble it: `objdump --adjust-vma=START`.
