@@ -184,7 +184,10 @@ pub fn parse_maps(output: &str) -> Maps {
         while i < lines.len() {
             match parse_bucket(lines[i]) {
                 Some((low, count)) => {
-                    *hist.entry(low).or_insert(0) += count;
+                    // Empty buckets between used ones are printed too.
+                    if count > 0 {
+                        *hist.entry(low).or_insert(0) += count;
+                    }
                     i += 1;
                 }
                 None => break,
@@ -412,6 +415,33 @@ fn check_example(name: &str, args: &[String], stdout: &str) -> Vec<String> {
                     c.fail(format!("{got} printf lines from the NULL read, want {ones} (calls of fib(1))"));
                 }
                 c.value("@null_read", 0);
+                // Two failed reads per hit (the u32 and the string), each
+                // counted and reported once at the end.
+                let want = format!("WARNING: kprobe:refkernel::workload::fib: {} errors (", 2 * ones);
+                if c.count_lines(|l| l.starts_with(&want)) != 1 {
+                    c.fail(format!("no line starting `{want}`: the failed reads are not reported"));
+                }
+            }
+        }
+        "inflate_match_lengths" => {
+            // deflate N: transfer copies LZ77 matches, 3..=258 bytes each
+            // (RFC 1951), or the part of one that still fits the output
+            // buffer; together never more than the N bytes inflated.
+            let n: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(0);
+            let hists = c.maps.hists.get("@match_len").cloned().unwrap_or_default();
+            let count: u64 = hists.last().map(|h| h.values().sum()).unwrap_or(0);
+            if hists.len() != 1 || count == 0 {
+                c.fail(format!("@match_len: want one histogram with entries, got {hists:?}"));
+            }
+            if hists.iter().any(|h| h.keys().any(|&low| !(1..=256).contains(&low))) {
+                c.fail(format!("@match_len has buckets outside [1, 512): {hists:?}"));
+            }
+            match c.maps.values.get("@bytes").and_then(|v| v.last()).and_then(|v| v.parse::<u64>().ok()) {
+                Some(b) if b >= count && b <= n => {}
+                other => c.fail(format!("@bytes: got {other:?}, want between {count} (one per match) and {n}")),
+            }
+            if c.count_lines(|l| l == "Tracing miniz_oxide::inflate::core::transfer...") != 1 {
+                c.fail("BEGIN's line is missing".to_string());
             }
         }
         "keyed_maps" => {
@@ -542,6 +572,50 @@ fn check_example(name: &str, args: &[String], stdout: &str) -> Vec<String> {
     c.failures
 }
 
+/// Scripts also run with `--format json` (on the first configuration),
+/// with their JSON lines checked exactly.
+const JSON_EXAMPLES: [&str; 2] = ["count_calls", "arg_histogram"];
+
+/// The checks of a `--format json` run: bpftrace's `-f json` lines.
+fn check_json(name: &str, args: &[String], stdout: &str) -> Vec<String> {
+    let mut failures = Vec::new();
+    let Some(n) = fib_arg_of(args) else {
+        return vec![format!("the JSON checks of {name} expect `// run: fib N`")];
+    };
+    let calls = fib_calls(n);
+    let total: u64 = calls.iter().sum();
+    let mut want = vec![r#"{"type": "attached_probes", "data": {"probes": 1}}"#.to_string()];
+    match name {
+        "count_calls" => {
+            want.push(r#"{"type": "printf", "data": "counting calls of fib... \n"}"#.to_string());
+            // print(@calls) in END, then the maps at exit.
+            want.push(format!(r#"{{"type": "map", "data": {{"@calls": {total}}}}}"#));
+            want.push(format!(r#"{{"type": "map", "data": {{"@calls": {total}}}}}"#));
+        }
+        "arg_histogram" => {
+            let h = histogram(calls.iter().enumerate().map(|(k, &c)| (k as i64, c)), log2_bucket);
+            let buckets: Vec<String> = h
+                .iter()
+                .map(|(&low, count)| {
+                    let high = if low == 0 { 0 } else { 2 * low - 1 };
+                    format!(r#"{{"min": {low}, "max": {high}, "count": {count}}}"#)
+                })
+                .collect();
+            want.push(format!(r#"{{"type": "hist", "data": {{"@n": [{}]}}}}"#, buckets.join(", ")));
+        }
+        _ => return vec![format!("no JSON checks written for example {name}")],
+    }
+    let got: Vec<&str> = stdout.lines().filter(|l| l.starts_with('{')).collect();
+    if got != want {
+        failures.push(format!("JSON lines:\n      got  {got:?}\n      want {want:?}"));
+    }
+    let other: Vec<&str> = stdout.lines().filter(|l| !l.starts_with('{') && !l.trim().is_empty()).collect();
+    if other.len() != 1 {
+        failures.push(format!("besides JSON only the workload's result line, got {other:?}"));
+    }
+    failures
+}
+
 fn parse_int(text: &str) -> Option<u64> {
     let t = text.trim();
     match t.strip_prefix("0x") {
@@ -577,10 +651,11 @@ pub fn run(elf: &Path) -> Result<(u64, u64), String> {
                 line
             }
         };
-        for (cpu, xol) in CONFIGS {
+        let json = JSON_EXAMPLES.contains(&name.as_str()).then_some((CONFIGS[0].0, CONFIGS[0].1, "json"));
+        for (cpu, xol, format) in CONFIGS.iter().map(|&(c, x)| (c, x, "text")).chain(json) {
             let mut kernel_args = vec![xol.to_string()];
             kernel_args.extend(args.iter().cloned());
-            let run = probec_run(&probec, elf, cpu, "text", &script, &kernel_args)?;
+            let run = probec_run(&probec, elf, cpu, format, &script, &kernel_args)?;
             let mut failures = Vec::new();
             if run.status != Some(0) {
                 failures.push(format!("exit status {:?}, want 0", run.status));
@@ -590,13 +665,17 @@ pub fn run(elf: &Path) -> Result<(u64, u64), String> {
                 (Some(b), Some(l)) if b == l => {}
                 (Some(b), got) => failures.push(format!("result line {got:?}, without probes {b:?}")),
             }
-            failures.extend(check_example(&name, &args, &run.stdout));
+            failures.extend(match format {
+                "json" => check_json(&name, &args, &run.stdout),
+                _ => check_example(&name, &args, &run.stdout),
+            });
+            let what = format!("example {name} ({cpu} {xol} {format}, {})", args.join(" "));
             if failures.is_empty() {
                 passed += 1;
-                println!("example {name} ({cpu} {xol}, {}): ok", args.join(" "));
+                println!("{what}: ok");
             } else {
                 failed += 1;
-                println!("example {name} ({cpu} {xol}, {}): FAILED", args.join(" "));
+                println!("{what}: FAILED");
                 for f in &failures {
                     println!("    {f}");
                 }
@@ -654,6 +733,7 @@ mod tests {
 [0]                 4181 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@                    |\n\
 [2, 4)              6765 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n\
 [1K, 2K)              12 |                                                    |\n\
+[2K, 4K)               0 |                                                    |\n\
 \n\
 @l:\n\
 (..., 0)               1 |@|\n\
@@ -670,6 +750,16 @@ mod tests {
         assert_eq!(c.keyed("@fib_args"), BTreeMap::from([("3".to_string(), "2584".to_string())]));
         assert_eq!(c.keyed("@")["kprobe:refkernel::workload::fib"], "1973");
         assert_eq!(result_line(out, "fib"), Some("fib(20) = 6765"));
+    }
+
+    #[test]
+    fn wrong_output_fails() {
+        let args = ["fib".to_string(), "20".to_string()];
+        assert!(check_example("count_calls", &args, "counting calls of fib... \n@calls: 21891\n").is_empty());
+        assert_eq!(check_example("count_calls", &args, "counting calls of fib... \n@calls: 21890\n").len(), 1);
+        assert_eq!(check_example("count_calls", &args, "@calls: 21891\n").len(), 1, "BEGIN missing");
+        assert_eq!(check_example("arg_histogram", &args, "@n: \n[0]   4181 |@|\n").len(), 1);
+        assert_eq!(check_example("no_such_example", &args, "").len(), 1);
     }
 
     #[test]

@@ -88,6 +88,11 @@ pub fn run(_args: &[String]) -> Result<(), String> {
             total.failed += failed;
         }
     }
+    // Every example script through `probec run` (xtask/src/examples.rs).
+    let (passed, failed) = crate::examples::run(&elf)?;
+    println!("examples: {passed} passed, {failed} failed");
+    total.passed += passed;
+    total.failed += failed;
     println!("total: {} passed, {} failed", total.passed, total.failed);
     if total.failed > 0 {
         return Err(format!("{} failed", total.failed));
@@ -207,15 +212,34 @@ fn differential(elf: &std::path::Path, cpu: &str, mode: &str) -> Result<(u64, u6
     Ok((1, 0))
 }
 
-/// `cargo xtask demo`: probes on a real workload in the reference kernel.
+/// The script `cargo xtask demo` runs: a histogram from a probe inside
+/// miniz_oxide, run with the workload on its `// run:` line.
+const DEMO_SCRIPT: &str = "examples/inflate_match_lengths.pr";
+
+/// `cargo xtask demo [CPU]`: build the reference kernel and probec, and run
+/// an example script through `probec run` on the kernel (the kernel's own
+/// Rust-handler `demo` command is still there: `-append demo`).
 pub fn demo(args: &[String]) -> Result<(), String> {
     let elf = kernel::build()?;
+    let probec = crate::examples::build_probec()?;
     let cpu = args.first().map(String::as_str).unwrap_or("cortex-a57");
-    let opts = qemu::Options { stream: true, ..Default::default() };
-    let run = qemu::run(&elf, cpu, "demo", Duration::from_secs(300), &opts)?;
-    match run.status {
+    let root = crate::repo_root();
+    let source = std::fs::read_to_string(root.join(DEMO_SCRIPT)).map_err(|e| format!("{DEMO_SCRIPT}: {e}"))?;
+    let workload = crate::examples::run_hint(&source).ok_or_else(|| format!("{DEMO_SCRIPT} has no `// run:` line"))?;
+    let shown_elf = elf.strip_prefix(&root).unwrap_or(&elf);
+    println!("$ cat {DEMO_SCRIPT}\n{}", source.trim_end());
+    println!("\n$ probec run --kernel {} --cpu {cpu} {DEMO_SCRIPT} -- {}", shown_elf.display(), workload.join(" "));
+    let status = Command::new(&probec)
+        .args(["run", "--kernel"])
+        .arg(&elf)
+        .args(["--cpu", cpu, "--timeout", "300", DEMO_SCRIPT, "--"])
+        .args(&workload)
+        .current_dir(&root)
+        .status()
+        .map_err(|e| format!("{}: {e}", probec.display()))?;
+    match status.code() {
         Some(0) => Ok(()),
-        other => Err(format!("the kernel exited with {other:?}")),
+        other => Err(format!("probec run exited with {other:?}")),
     }
 }
 

@@ -2,15 +2,24 @@
 //! and return the exit status QEMU should exit with.
 
 use crate::cmdline::CmdLine;
-use crate::{bench, demo, diag, platform, symbols, trap_test, workload};
+use crate::{bench, demo, diag, platform, script_cmd, symbols, trap_test, workload};
 
-const USAGE: &str = "usage: [xol=step|xol=brk] selftest | demo | bench | fib N | sha256 N | deflate N | sort N";
+const USAGE: &str = "usage: [xol=step|xol=brk] [script=PATH [format=text|json]] selftest | demo | bench | fib N | sha256 N | deflate N | sort N";
 
 /// Exit status for a bad command line.
 pub const USAGE_EXIT_STATUS: i32 = 2;
 
-/// Run the command; returns the exit status.
+/// Run the command, with the probe script of `script=PATH` loaded around
+/// it if there is one (script_cmd.rs); returns the exit status.
 pub fn run(cmdline: &CmdLine, entry_el: u64) -> i32 {
+    match cmdline.script.as_deref() {
+        Some(path) => script_cmd::run(cmdline, path, |c| run_command(c, entry_el)),
+        None => run_command(cmdline, entry_el),
+    }
+}
+
+/// Run the command alone; returns the exit status.
+fn run_command(cmdline: &CmdLine, entry_el: u64) -> i32 {
     let Some(command) = cmdline.command.as_deref() else {
         // A common slip with `-semihosting-config ...,arg=`: forgetting that
         // the first word is the program name and is dropped.

@@ -38,6 +38,7 @@ mod console;
 mod bench;
 mod boot;
 mod cmdline;
+mod code_area;
 mod commands;
 mod cpu;
 mod debug;
@@ -54,6 +55,7 @@ mod panic;
 mod platform;
 mod pmu;
 mod probe_read;
+mod script_cmd;
 mod semihosting;
 mod stacks;
 mod symbols;
@@ -97,6 +99,8 @@ extern "C" fn kernel_main(entry_el: u64) -> ! {
     if let Err(e) = probec_runtime::init(&platform::PLATFORM, config) {
         panic!("probec_runtime::init failed: {e}");
     }
+    // Executable memory for the handler code of loaded scripts.
+    code_area::init();
 
     let status = commands::run(&cmdline, entry_el);
     semihosting::exit(status);

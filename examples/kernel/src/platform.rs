@@ -4,7 +4,8 @@
 
 use probec_runtime::Platform;
 
-use crate::{cpu, mmu, time, uart};
+use crate::probe_read::{probe_read_u16, probe_read_u32, probe_read_u64, probe_read_u8};
+use crate::{cpu, layout, mmu, time, uart};
 
 /// The reference kernel as a runtime platform.
 pub struct RefPlatform;
@@ -33,5 +34,39 @@ impl Platform for RefPlatform {
 
     fn console_write(&self, text: &str) {
         uart::write_str(text);
+    }
+
+    /// Scripts' memory reads (`*(T *)p`, `str(p)`): the fault-safe loads of
+    /// probe_read.rs, and only in RAM: a read of a device register can have
+    /// side effects (it pops a byte off the UART's FIFO), so anything
+    /// outside RAM reads as a failure.
+    fn read_nofault(&self, addr: u64, dst: &mut [u8]) -> bool {
+        let ram = layout::ram();
+        let (start, len) = (addr as usize, dst.len());
+        if start < ram.start || start.checked_add(len).is_none_or(|end| end > ram.end) {
+            return false;
+        }
+        let value = match len {
+            1 => probe_read_u8(start).map(u64::from),
+            2 => probe_read_u16(start).map(u64::from),
+            4 => probe_read_u32(start).map(u64::from),
+            8 => probe_read_u64(start),
+            _ => {
+                for (i, byte) in dst.iter_mut().enumerate() {
+                    match probe_read_u8(start + i) {
+                        Some(b) => *byte = b,
+                        None => return false,
+                    }
+                }
+                return true;
+            }
+        };
+        match value {
+            Some(v) => {
+                dst.copy_from_slice(&v.to_le_bytes()[..len]);
+                true
+            }
+            None => false,
+        }
     }
 }

@@ -20,13 +20,7 @@ use object::elf;
 use object::read::elf::{FileHeader, Sym};
 use object::Endianness;
 
-/// Symbols as the runtime's loader asks for them: every function with the
-/// name as users write it, its address and its size.
-// Until probec_runtime::script exposes its trait of the same shape.
-pub trait SymbolSource {
-    /// Call `f(name, addr, size)` for every symbol.
-    fn for_each(&self, f: &mut dyn FnMut(&str, usize, usize));
-}
+pub use probec_runtime::script::SymbolSource;
 
 /// One function symbol.
 pub struct Symbol {
