@@ -66,7 +66,8 @@ pub fn run(cmdline: &CmdLine, path: &str, command: impl FnOnce(&CmdLine) -> i32)
     // The loader copied what it keeps; the file and the symbols can go.
     drop(object);
     drop(symbols);
-    let points = script::probe_points(id).unwrap_or(0);
+    // As bpftrace counts: probe points (globs expanded), BEGIN and END.
+    let points = script::attached_probes(id).unwrap_or(0);
     match format {
         OutputFormat::Text => println!("Attaching {points} probe{}...", if points == 1 { "" } else { "s" }),
         OutputFormat::Json => println!("{{\"type\": \"attached_probes\", \"data\": {{\"probes\": {points}}}}}"),
