@@ -54,8 +54,44 @@ fn host_tests() -> Result<Tally, String> {
     Ok(tally)
 }
 
+/// Options of `cargo xtask test`: `--seed S` and `--count N` for the
+/// differential suite (default: PROBEC_DIFF_SEED / PROBEC_DIFF_COUNT, else
+/// the kernel's fixed seed and 100,000).
+#[derive(Default, Debug, PartialEq)]
+struct DiffArgs {
+    seed: Option<String>,
+    count: Option<String>,
+}
+
+fn parse_args(args: &[String]) -> Result<DiffArgs, String> {
+    let mut out = DiffArgs {
+        seed: std::env::var("PROBEC_DIFF_SEED").ok(),
+        count: std::env::var("PROBEC_DIFF_COUNT").ok(),
+    };
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let (key, inline) = match arg.split_once('=') {
+            Some((k, v)) => (k, Some(v.to_string())),
+            None => (arg.as_str(), None),
+        };
+        let slot = match key {
+            "--seed" => &mut out.seed,
+            "--count" => &mut out.count,
+            _ => return Err(format!("unknown argument {arg:?}; `cargo xtask test [--seed S] [--count N]`")),
+        };
+        let value = inline.or_else(|| it.next().cloned()).ok_or(format!("{key} needs a value"))?;
+        let digits = value.strip_prefix("0x").map_or(value.parse::<u64>().is_ok(), |h| u64::from_str_radix(h, 16).is_ok());
+        if !digits {
+            return Err(format!("{key} {value}: expected a decimal or 0x-hex number"));
+        }
+        *slot = Some(value);
+    }
+    Ok(out)
+}
+
 /// `cargo xtask test`: everything, failing loudly on anything missing.
-pub fn run(_args: &[String]) -> Result<(), String> {
+pub fn run(args: &[String]) -> Result<(), String> {
+    let diff_args = parse_args(args)?;
     setup::run()?;
     let host = host_tests()?;
     println!("host: {} passed, {} failed", host.passed, host.failed);
@@ -83,7 +119,7 @@ pub fn run(_args: &[String]) -> Result<(), String> {
     }
     for cpu in CPUS {
         for mode in XOL_MODES {
-            let (passed, failed) = differential(&elf, cpu, mode)?;
+            let (passed, failed) = differential(&elf, cpu, mode, &diff_args)?;
             total.passed += passed;
             total.failed += failed;
         }
@@ -165,15 +201,13 @@ fn disassemble(words: &[u32]) -> Vec<String> {
 }
 
 /// The randomized differential instruction suite on one configuration
-/// (docs/differential.md). PROBEC_DIFF_SEED and PROBEC_DIFF_COUNT override
-/// the kernel's defaults. Counts as one passed test, or its divergences
-/// and wrong refusals as failures.
-fn differential(elf: &std::path::Path, cpu: &str, mode: &str) -> Result<(u64, u64), String> {
+/// (docs/differential.md), with the kernel's defaults unless `--seed`,
+/// `--count` or PROBEC_DIFF_SEED/PROBEC_DIFF_COUNT say otherwise. Counts as
+/// one passed test, or its divergences and wrong refusals as failures.
+fn differential(elf: &std::path::Path, cpu: &str, mode: &str, opts: &DiffArgs) -> Result<(u64, u64), String> {
     let mut args = format!("xol={mode} differential");
-    let seed = std::env::var("PROBEC_DIFF_SEED").ok();
-    let count = std::env::var("PROBEC_DIFF_COUNT").ok();
-    if seed.is_some() || count.is_some() {
-        args += &format!(" {} {}", seed.as_deref().unwrap_or("0x5eed0fd1ff"), count.as_deref().unwrap_or("100000"));
+    if opts.seed.is_some() || opts.count.is_some() {
+        args += &format!(" {} {}", opts.seed.as_deref().unwrap_or("0x5eed0fd1ff"), opts.count.as_deref().unwrap_or("100000"));
     }
     let start = std::time::Instant::now();
     let run = qemu::run(elf, cpu, &args, DIFFERENTIAL_TIMEOUT, &qemu::Options::default())?;
@@ -254,6 +288,16 @@ mod tests {
         assert_eq!(parse_differential("differential: seed 0x5, instructions 0..10, features: x"), None);
         assert_eq!(parse_rejects("differential rejects: 5000 words, 17 reasons, 0 failures"), Some((5000, 17, 0)));
         assert_eq!(parse_rejects("differential rejects: random words 3 xol, 2 simulated; by reason: a=1"), None);
+    }
+
+    #[test]
+    fn parses_seed_and_count() {
+        let a = |v: &[&str]| super::parse_args(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        let got = a(&["--seed", "0x12", "--count=500"]).unwrap();
+        assert_eq!((got.seed.as_deref(), got.count.as_deref()), (Some("0x12"), Some("500")));
+        assert!(a(&["--seed"]).is_err());
+        assert!(a(&["--count", "many"]).is_err());
+        assert!(a(&["--verbose"]).is_err());
     }
 
     #[test]
