@@ -1,0 +1,175 @@
+//! The example scripts, end to end: every `examples/*.pr` compiled and run
+//! through `probec run` on the reference kernel, its output checked.
+//!
+//! Each script names the kernel command it is meant to run with on a line
+//! `// run: COMMAND ARGS` (a workload: `fib 20`). For every script the
+//! harness
+//!
+//! 1. runs the workload alone (no script) and keeps its result line
+//!    (`fib(20) = 6765`);
+//! 2. runs `probec run --kernel KERNEL SCRIPT -- COMMAND ARGS` on two
+//!    configurations (cortex-a57 with single-step XOL, max with
+//!    BRK-after-slot XOL);
+//! 3. checks the exit status (0), that the result line is the same as
+//!    without probes, and the script's output against values computed here
+//!    independently of the runtime: how often `fib(N)` calls `fib(k)` for
+//!    each k (by walking the recursion), what it returns, what the workload
+//!    code calls once.
+//!
+//! Prints `examples: N passed, M failed` (one test per script and
+//! configuration).
+
+mod checks;
+mod model;
+mod parse;
+
+use crate::qemu;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use checks::{check_example, check_json, JSON_EXAMPLES};
+
+/// QEMU CPU and kernel XOL option of each configuration.
+const CONFIGS: [(&str, &str); 2] = [("cortex-a57", "xol=step"), ("max", "xol=brk")];
+
+/// `probec run` gives up on a target after this long.
+const RUN_TIMEOUT_SECS: u64 = 300;
+
+/// The kernel command a script runs with: its `// run:` line.
+pub fn run_hint(source: &str) -> Option<Vec<String>> {
+    source.lines().find_map(|l| {
+        let args = l.trim().strip_prefix("// run:")?;
+        Some(args.split_whitespace().map(str::to_string).collect())
+    })
+}
+
+/// `examples/*.pr`, sorted.
+pub fn scripts() -> Result<Vec<PathBuf>, String> {
+    let dir = crate::repo_root().join("examples");
+    let mut out: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "pr"))
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// Build the probec binary; returns its path.
+pub fn build_probec() -> Result<PathBuf, String> {
+    let root = crate::repo_root();
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "--quiet", "-p", "probec", "--bin", "probec"])
+        .current_dir(&root)
+        .status()
+        .map_err(|e| format!("cargo build -p probec: {e}"))?;
+    if !status.success() {
+        return Err("building probec failed".into());
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
+    let bin = target.join("debug/probec");
+    if !bin.exists() {
+        return Err(format!("{} is missing after the build", bin.display()));
+    }
+    Ok(bin)
+}
+
+/// What `probec run` printed and returned.
+pub struct ScriptRun {
+    /// stdout: the target's console.
+    pub stdout: String,
+    /// stderr: probec's and QEMU's messages.
+    pub stderr: String,
+    /// Exit status.
+    pub status: Option<i32>,
+}
+
+/// `probec run --kernel ELF --cpu CPU [--format F] SCRIPT -- ARGS`.
+pub fn probec_run(probec: &Path, elf: &Path, cpu: &str, format: &str, script: &Path, args: &[String]) -> Result<ScriptRun, String> {
+    let out = Command::new(probec)
+        .arg("run")
+        .arg("--kernel")
+        .arg(elf)
+        .args(["--cpu", cpu, "--format", format, "--timeout", &RUN_TIMEOUT_SECS.to_string()])
+        .arg(script)
+        .arg("--")
+        .args(args)
+        .current_dir(crate::repo_root())
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("{}: {e}", probec.display()))?;
+    Ok(ScriptRun {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        status: out.status.code(),
+    })
+}
+
+/// The workload's result line: the one that starts with `NAME(`.
+fn result_line<'a>(output: &'a str, workload: &str) -> Option<&'a str> {
+    let prefix = format!("{workload}(");
+    output.lines().find(|l| l.starts_with(&prefix))
+}
+
+
+/// Run every example on every configuration; returns (passed, failed).
+pub fn run(elf: &Path) -> Result<(u64, u64), String> {
+    let probec = build_probec()?;
+    let mut passed = 0;
+    let mut failed = 0;
+    let mut baselines: BTreeMap<Vec<String>, Option<String>> = BTreeMap::new();
+    for script in scripts()? {
+        let name = script.file_stem().and_then(|s| s.to_str()).unwrap_or("?").to_string();
+        let source = std::fs::read_to_string(&script).map_err(|e| format!("{}: {e}", script.display()))?;
+        let Some(args) = run_hint(&source).filter(|a| !a.is_empty()) else {
+            println!("example {name}: FAILED: no `// run: COMMAND ARGS` line");
+            failed += CONFIGS.len() as u64;
+            continue;
+        };
+        let workload = args[0].clone();
+        // The result line without any probe.
+        let baseline = match baselines.get(&args) {
+            Some(b) => b.clone(),
+            None => {
+                let plain = qemu::run(elf, "cortex-a57", &args.join(" "), Duration::from_secs(RUN_TIMEOUT_SECS), &qemu::Options::default())?;
+                let line = result_line(&plain.output, &workload).map(str::to_string);
+                baselines.insert(args.clone(), line.clone());
+                line
+            }
+        };
+        let json = JSON_EXAMPLES.contains(&name.as_str()).then_some((CONFIGS[0].0, CONFIGS[0].1, "json"));
+        for (cpu, xol, format) in CONFIGS.iter().map(|&(c, x)| (c, x, "text")).chain(json) {
+            let mut kernel_args = vec![xol.to_string()];
+            kernel_args.extend(args.iter().cloned());
+            let run = probec_run(&probec, elf, cpu, format, &script, &kernel_args)?;
+            let mut failures = Vec::new();
+            if run.status != Some(0) {
+                failures.push(format!("exit status {:?}, want 0", run.status));
+            }
+            match (&baseline, result_line(&run.stdout, &workload)) {
+                (None, _) => failures.push(format!("the workload `{}` printed no result line without probes", args.join(" "))),
+                (Some(b), Some(l)) if b == l => {}
+                (Some(b), got) => failures.push(format!("result line {got:?}, without probes {b:?}")),
+            }
+            failures.extend(match format {
+                "json" => check_json(&name, &args, &run.stdout),
+                _ => check_example(&name, &args, &run.stdout),
+            });
+            let what = format!("example {name} ({cpu} {xol} {format}, {})", args.join(" "));
+            if failures.is_empty() {
+                passed += 1;
+                println!("{what}: ok");
+            } else {
+                failed += 1;
+                println!("{what}: FAILED");
+                for f in &failures {
+                    println!("    {f}");
+                }
+                eprintln!("---- probec run output ----\n{}---- stderr ----\n{}", run.stdout, run.stderr);
+            }
+        }
+    }
+    Ok((passed, failed))
+}
