@@ -124,6 +124,15 @@ pub fn run(args: &[String]) -> Result<(), String> {
             total.failed += failed;
         }
     }
+    // A counting probe on every instruction of real third-party code at
+    // once (the kernel's probe-every command, docs/differential.md).
+    for cpu in CPUS {
+        for mode in XOL_MODES {
+            let (passed, failed) = probe_every(&elf, cpu, mode)?;
+            total.passed += passed;
+            total.failed += failed;
+        }
+    }
     // Every example script through `probec run` (xtask/src/examples.rs).
     let (passed, failed) = crate::examples::run(&elf)?;
     println!("examples: {passed} passed, {failed} failed");
@@ -244,6 +253,37 @@ fn differential(elf: &std::path::Path, cpu: &str, mode: &str, opts: &DiffArgs) -
         return Ok((0, failed));
     }
     Ok((1, 0))
+}
+
+/// A probe-every run may take this long before it counts as hung (the
+/// default workloads take about 6 s per configuration).
+const PROBE_EVERY_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The kernel's `probe-every` command (default workloads) on one
+/// configuration: its own `probe-every: N passed, M failed` counts, plus one
+/// failure if that line is missing or the exit status disagrees with it.
+fn probe_every(elf: &std::path::Path, cpu: &str, mode: &str) -> Result<(u64, u64), String> {
+    let start = std::time::Instant::now();
+    let run = qemu::run(elf, cpu, &format!("xol={mode} probe-every"), PROBE_EVERY_TIMEOUT, &qemu::Options::default())?;
+    let secs = start.elapsed().as_secs_f64();
+    let summary = run.output.lines().rev().find_map(|l| l.strip_prefix("probe-every: ").and_then(parse_counts));
+    let (passed, mut failed) = summary.unwrap_or((0, 0));
+    if summary.is_none() || run.status != Some(if failed == 0 { 0 } else { 1 }) {
+        failed += 1;
+    }
+    let probes = run
+        .output
+        .lines()
+        .find_map(|l| l.strip_prefix("probe-every: ")?.split(" probes attached").next()?.rsplit(' ').next()?.parse::<u64>().ok())
+        .unwrap_or(0);
+    println!("probe-every {cpu} {mode}: {passed} passed, {failed} failed ({probes} probes, {secs:.0} s)");
+    if failed > 0 {
+        eprintln!("---- probe-every {cpu} {mode} output ----\n{}", run.output);
+        if run.timed_out {
+            eprintln!("---- killed after {}s: the kernel hung ----", PROBE_EVERY_TIMEOUT.as_secs());
+        }
+    }
+    Ok((passed, failed))
 }
 
 /// The script `cargo xtask demo` runs: a histogram from a probe inside

@@ -2,9 +2,9 @@
 //! and return the exit status QEMU should exit with.
 
 use crate::cmdline::CmdLine;
-use crate::{bench, demo, diag, platform, script_cmd, symbols, trap_test, workload};
+use crate::{bench, demo, diag, platform, probe_every, script_cmd, symbols, trap_test, workload};
 
-const USAGE: &str = "usage: [xol=step|xol=brk] [script=PATH [format=text|json]] selftest | demo | bench | fib N | sha256 N | deflate N | sort N";
+const USAGE: &str = "usage: [xol=step|xol=brk] [script=PATH [format=text|json]] selftest | demo | bench | probe-every [WORKLOAD N]... | fib N | sha256 N | deflate N | sort N";
 
 /// Exit status for a bad command line.
 pub const USAGE_EXIT_STATUS: i32 = 2;
@@ -33,6 +33,7 @@ fn run_command(cmdline: &CmdLine, entry_el: u64) -> i32 {
         "differential" => differential(args),
         "demo" => demo::run(),
         "bench" => bench::run(),
+        "probe-every" => probe_every::run(cmdline),
         // Diagnostics, not in the usage line: used to test the kernel.
         "info" => diag::info(cmdline, entry_el),
         "brk-test" => diag::brk_test(),

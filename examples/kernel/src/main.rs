@@ -54,6 +54,7 @@ mod mmu;
 mod panic;
 mod platform;
 mod pmu;
+mod probe_every;
 mod probe_read;
 mod script_cmd;
 mod semihosting;

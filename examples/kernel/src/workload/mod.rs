@@ -1,5 +1,7 @@
-//! Workloads: real code for probes to hit. Each prints one deterministic
-//! result line and returns an exit status (0 unless a self-check failed).
+//! Workloads: real code for probes to hit. Each produces one deterministic
+//! result line and an exit status (0 unless a self-check failed); `run`
+//! prints the line, `result` returns it (probe-every compares the lines of
+//! runs with and without probes).
 //!
 //! `fib` is the classic probe target; `sha256`, `deflate` and `sort` run
 //! third-party and `core`/`alloc` code nobody here wrote, which tests probe
@@ -9,26 +11,38 @@ mod deflate;
 mod sha256;
 mod sort;
 
+use alloc::format;
 use alloc::string::String;
 use core::hint::black_box;
 
 use crate::commands::USAGE_EXIT_STATUS;
 
-/// Run workload `name` with `args`; `None` if there is no such workload.
-pub fn run(name: &str, args: &[String]) -> Option<i32> {
-    let workload: fn(u64) -> i32 = match name {
+/// Workload `name`, if there is one: returns its result line and exit
+/// status.
+pub fn lookup(name: &str) -> Option<fn(u64) -> (String, i32)> {
+    Some(match name {
         "fib" => run_fib,
         "sha256" => sha256::run,
         "deflate" => deflate::run,
         "sort" => sort::run,
         _ => return None,
-    };
+    })
+}
+
+/// Run workload `name` with `args` and print its result line; `None` if
+/// there is no such workload.
+pub fn run(name: &str, args: &[String]) -> Option<i32> {
+    let workload = lookup(name)?;
     let n = match args {
         [n] => n.parse::<u64>().ok(),
         _ => None,
     };
     Some(match n {
-        Some(n) => workload(n),
+        Some(n) => {
+            let (line, status) = workload(n);
+            println!("{line}");
+            status
+        }
         None => {
             println!("usage: {name} N (N a non-negative integer)");
             USAGE_EXIT_STATUS
@@ -55,9 +69,8 @@ pub fn fib(n: u64) -> u64 {
 }
 
 /// `fib N`.
-fn run_fib(n: u64) -> i32 {
-    println!("fib({n}) = {}", fib(n));
-    0
+fn run_fib(n: u64) -> (String, i32) {
+    (format!("fib({n}) = {}", fib(n)), 0)
 }
 
 /// xorshift64 (shifts 13, 7, 17): the deterministic pseudo-random source of
