@@ -18,13 +18,26 @@ use crate::pmu;
 global_asm!(
     ".pushsection .text.bench, \"ax\"",
     ".balign 4",
-    // Entry instruction executed out of line.
+    // Entry instruction executed out of line. Typed and sized as functions
+    // so scripts can name them (the symbol table keeps STT_FUNC symbols).
     ".global bench_xol",
+    ".type bench_xol, %function",
     "bench_xol: add x0, x0, #1",
     "    ret",
+    ".size bench_xol, . - bench_xol",
     // Entry instruction simulated (NOP).
     ".global bench_sim",
+    ".type bench_sim, %function",
     "bench_sim: nop",
+    "    add x0, x0, #1",
+    "    ret",
+    ".size bench_sim, . - bench_sim",
+    // Unprobed twins: the baseline for probes a loaded script placed.
+    ".global bench_xol_twin",
+    "bench_xol_twin: add x0, x0, #1",
+    "    ret",
+    ".global bench_sim_twin",
+    "bench_sim_twin: nop",
     "    add x0, x0, #1",
     "    ret",
     // Many probeable instructions, for attach/detach cost with many probes.
@@ -40,6 +53,8 @@ global_asm!(
 extern "C" {
     fn bench_xol(x: u64) -> u64;
     fn bench_sim(x: u64) -> u64;
+    fn bench_xol_twin(x: u64) -> u64;
+    fn bench_sim_twin(x: u64) -> u64;
     static bench_many: u32;
 }
 
@@ -146,3 +161,18 @@ pub fn run() -> i32 {
     0
 }
 
+
+/// `bench-script`: run under a loaded script (the loading convention) whose
+/// probes are on `bench_xol` and/or `bench_sim`; prints instructions per hit
+/// of compiled handlers, against the functions' unprobed twins.
+pub fn run_script() -> i32 {
+    pmu::init();
+    for (name, probed, twin) in [
+        ("script_xol", bench_xol as unsafe extern "C" fn(u64) -> u64, bench_xol_twin as unsafe extern "C" fn(u64) -> u64),
+        ("script_sim", bench_sim, bench_sim_twin),
+    ] {
+        let cost = calls(probed).saturating_sub(calls(twin)) / CALLS;
+        println!("bench {name} {cost}");
+    }
+    0
+}

@@ -33,6 +33,7 @@ fn run_command(cmdline: &CmdLine, entry_el: u64) -> i32 {
         "differential" => differential(args),
         "demo" => demo::run(),
         "bench" => bench::run(),
+        "bench-script" => bench::run_script(),
         "probe-every" => probe_every::run(cmdline),
         // Diagnostics, not in the usage line: used to test the kernel.
         "info" => diag::info(cmdline, entry_el),
