@@ -120,15 +120,23 @@ pub fn run() -> Result<(), String> {
     let _ = writeln!(md, "FPSR/FPCR), the runtime, the handler and, for XOL, the second exception.");
     let _ = writeln!(md, "Both Rust handlers and compiled script handlers are measured.\n");
     let _ = writeln!(md, "## Instructions per probe hit\n");
-    let rows: [(&str, String, &str, &str); 7] = [
+    let rows: [(&str, String, &str, &str); 8] = [
         ("entry, XOL by single-step, empty handler", get(&step, "hit_xol_empty"), "< 300", LINUX_HIT),
         ("entry, XOL by BRK-after-slot, empty handler", get(&brk, "hit_xol_empty"), "< 300", LINUX_HIT),
         ("entry, simulated instruction, empty handler", get(&step, "hit_sim_empty"), "< 200", "—"),
         ("return probe (entry + return), empty handler", get(&step, "hit_ret_empty"), "< 500", LINUX_KRETPROBE),
         ("entry, XOL (step), `count()`-like handler", get(&step, "hit_xol_count"), "", ""),
         ("entry, XOL (step), `hist()`-like handler", get(&step, "hit_xol_hist"), "", ""),
-        ("runtime alone, simulated hit (no exception)", get(&step, "runtime_sim_hit"), "", ""),
+        ("runtime entry point called directly on a frame, simulated hit", get(&step, "runtime_sim_hit"), "", ""),
+        ("exception round trip alone (kernel vector + dispatch)", get(&step, "exception_roundtrip"), "", ""),
     ];
+    let _ = writeln!(md, "Where a hit's instructions go: one exception round trip through the reference");
+    let _ = writeln!(md, "kernel (the vector saving and restoring the full frame, the dispatch in Rust, the");
+    let _ = writeln!(md, "runtime looking at a BRK and declining it) costs {} instructions. A simulated", get(&step, "exception_roundtrip"));
+    let _ = writeln!(md, "hit takes one such round trip and an XOL hit two; the rest of a hit is the");
+    let _ = writeln!(md, "runtime's work and the handler. The q0–q31 save and restore are 32 instructions");
+    let _ = writeln!(md, "of each round trip: an embedder whose exception path is general-registers-only,");
+    let _ = writeln!(md, "as Linux's is, pays that much less.\n");
     let _ = writeln!(md, "Rust handlers attached with `probec_runtime::attach`:\n");
     let _ = writeln!(md, "| probe | probec | goal | Linux 6.12 kprobes |");
     let _ = writeln!(md, "|---|---:|---:|---:|");

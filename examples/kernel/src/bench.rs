@@ -40,6 +40,11 @@ global_asm!(
     "bench_sim_twin: nop",
     "    add x0, x0, #1",
     "    ret",
+    // A bare exception round trip: the kernel's BENCH_BRK hook only steps
+    // over it (src/trap_test.rs).
+    ".global bench_brk",
+    "bench_brk: brk #0x7e2",
+    "    ret",
     // Many probeable instructions, for attach/detach cost with many probes.
     ".global bench_many",
     "bench_many:",
@@ -54,6 +59,7 @@ extern "C" {
     fn bench_xol(x: u64) -> u64;
     fn bench_sim(x: u64) -> u64;
     fn bench_xol_twin(x: u64) -> u64;
+    fn bench_brk(x: u64) -> u64;
     fn bench_sim_twin(x: u64) -> u64;
     static bench_many: u32;
 }
@@ -152,6 +158,10 @@ pub fn run() -> i32 {
     }) / CALLS;
     detach(id).expect("detach");
     println!("bench runtime_sim_hit {runtime_only}");
+    // The embedder's part of every hit: exception entry (full frame saved),
+    // dispatch, the runtime declining an unknown BRK, and the return.
+    let exception = calls(bench_brk).saturating_sub(calls(bench_xol_twin)) / CALLS;
+    println!("bench exception_roundtrip {exception}");
     for n in [1usize, 1000, 10000] {
         let (a, d) = attach_detach_cost(n - 1);
         println!("bench attach_with_{n} {a}");

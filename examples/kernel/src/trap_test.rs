@@ -22,6 +22,8 @@ use probec_runtime::Frame;
 pub const FRAME_TEST_BRK: u64 = 0x7e0;
 /// BRK immediate of the step test.
 pub const STEP_TEST_BRK: u64 = 0x7e1;
+/// BRK immediate the benchmark uses to count a bare exception round trip.
+pub const BENCH_BRK: u64 = 0x7e2;
 
 const PSTATE_NZCV_SHIFT: u64 = 28;
 const PSTATE_SS: u64 = 1 << 21;
@@ -185,6 +187,8 @@ pub fn on_brk(frame: &mut Frame, esr: u64) -> bool {
     match esr & 0xffff {
         FRAME_TEST_BRK => frame_hook(frame),
         STEP_TEST_BRK => step_hook(frame),
+        // Nothing but resuming after the BRK: what an exception costs.
+        BENCH_BRK => frame.pc += 4,
         _ => return false,
     }
     true
