@@ -9,21 +9,35 @@ use crate::runtime;
 use crate::{hit, retprobe, Frame};
 
 /// BRK exception (ESR.EC 0x3C) taken at EL1. `esr` is ESR_EL1.
+///
+/// A BRK with an immediate that is not the runtime's is declined before
+/// anything else is touched, so chaining to other BRK users costs a few
+/// instructions.
+#[inline]
 pub fn on_brk(frame: &mut Frame, esr: u64) -> bool {
-    let Some(rt) = runtime::get() else { return false };
     let syndrome = Syndrome::new(esr);
     if !syndrome.matches_all(ESR::EC::Brk64) {
         return false;
     }
+    let imm = syndrome.read(ESR::BRK_IMM) as u16;
+    if !matches!(imm, PROBE_IMM | SLOT_IMM | RETURN_IMM) {
+        return false;
+    }
+    runtime_brk(frame, imm)
+}
+
+/// One of the runtime's own BRKs.
+#[inline(never)]
+fn runtime_brk(frame: &mut Frame, imm: u16) -> bool {
+    let Some(rt) = runtime::get() else { return false };
     let cpu = rt.platform.cpu_id();
     let this = &rt.cpus[cpu];
     // SAFETY: this CPU's state, in exception context.
     unsafe { this.enter_trap() };
-    let handled = match syndrome.read(ESR::BRK_IMM) as u16 {
+    let handled = match imm {
         PROBE_IMM => hit::probe_hit(rt, cpu, frame),
         SLOT_IMM => rt.slots.slot_of_trailing_brk(frame.pc as usize).is_some() && hit::slot_done(rt, cpu, frame),
-        RETURN_IMM => retprobe::return_hit(rt, cpu, frame),
-        _ => false,
+        _ => retprobe::return_hit(rt, cpu, frame),
     };
     // SAFETY: as above.
     unsafe { this.leave_trap() };
