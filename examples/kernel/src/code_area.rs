@@ -9,7 +9,7 @@
 //! filled with `UDF #0xc0de`, so a jump into an unused part stops with an
 //! undefined-instruction exception.
 
-use core::arch::global_asm;
+use crate::text_region::text_region;
 
 use probec_runtime::ExecArea;
 
@@ -19,27 +19,12 @@ pub const SIZE: usize = 256 * 1024;
 /// The filler instruction: `UDF #0xc0de`.
 const UDF_CODE: u32 = 0x0000_c0de;
 
-global_asm!(
-    r#"
-.pushsection .text.script_code, "ax", %progbits
-.balign 4096
-.global __script_code_start
-__script_code_start:
-    .fill {words}, 4, {udf}
-.popsection
-"#,
-    words = const SIZE / 4,
-    udf = const UDF_CODE,
-);
-
-extern "C" {
-    static __script_code_start: u8;
-}
+text_region!(section: ".text.script_code", start: __script_code_start, end: __script_code_end, size: SIZE, filler: UDF_CODE);
 
 /// Hand the area to the script loader. Call once, after
 /// `probec_runtime::init`.
 pub fn init() {
-    let area = ExecArea { start: &raw const __script_code_start as usize, len: SIZE };
+    let area = ExecArea { start: region_start(), len: SIZE };
     if let Err(e) = probec_runtime::script::set_code_area(area) {
         panic!("probec_runtime::script::set_code_area failed: {e}");
     }

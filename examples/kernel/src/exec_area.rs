@@ -8,7 +8,7 @@
 //! `UDF #0xdead`, so a stray jump into an unused part of it stops with an
 //! undefined-instruction exception and a register dump.
 
-use core::arch::global_asm;
+use crate::text_region::text_region;
 
 /// Size of the area.
 pub const SIZE: usize = 256 * 1024;
@@ -16,28 +16,11 @@ pub const SIZE: usize = 256 * 1024;
 /// The filler instruction: `UDF #0xdead`.
 const UDF_DEAD: u32 = 0x0000_dead;
 
-global_asm!(
-    r#"
-.pushsection .exec_area, "ax", %progbits
-.balign 4096
-.global __exec_area_start
-__exec_area_start:
-    .fill {words}, 4, {udf}
-.global __exec_area_end
-__exec_area_end:
-.popsection
-"#,
-    words = const SIZE / 4,
-    udf = const UDF_DEAD,
-);
-
-extern "C" {
-    static __exec_area_start: u8;
-}
+text_region!(section: ".exec_area", start: __exec_area_start, end: __exec_area_end, size: SIZE, filler: UDF_DEAD);
 
 /// First address of the area (4 KiB aligned).
 pub fn start() -> usize {
-    &raw const __exec_area_start as usize
+    region_start()
 }
 
 /// Length of the area in bytes.

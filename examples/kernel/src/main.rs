@@ -61,6 +61,7 @@ mod semihosting;
 mod stacks;
 mod symbols;
 mod test_page;
+mod text_region;
 mod time;
 mod trap_test;
 mod uart;

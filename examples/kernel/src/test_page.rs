@@ -10,7 +10,7 @@
 //! runtime's XOL slots or with kernel code. Filled with `UDF #0xbad0` until
 //! the suite writes it.
 
-use core::arch::global_asm;
+use crate::text_region::text_region;
 
 /// Size of the page (a region of 16 4 KiB pages).
 pub const SIZE: usize = 64 * 1024;
@@ -18,26 +18,9 @@ pub const SIZE: usize = 64 * 1024;
 /// The filler instruction: `UDF #0xbad0`.
 const UDF_BAD0: u32 = 0x0000_bad0;
 
-global_asm!(
-    r#"
-.pushsection .test_page, "ax", %progbits
-.balign 4096
-.global __test_page_start
-__test_page_start:
-    .fill {words}, 4, {udf}
-.global __test_page_end
-__test_page_end:
-.popsection
-"#,
-    words = const SIZE / 4,
-    udf = const UDF_BAD0,
-);
-
-extern "C" {
-    static __test_page_start: u8;
-}
+text_region!(section: ".test_page", start: __test_page_start, end: __test_page_end, size: SIZE, filler: UDF_BAD0);
 
 /// The page as the engine suite takes it.
 pub fn page() -> probec_engine_tests::TestPage {
-    probec_engine_tests::TestPage { start: &raw const __test_page_start as usize, len: SIZE }
+    probec_engine_tests::TestPage { start: region_start(), len: SIZE }
 }
