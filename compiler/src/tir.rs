@@ -40,45 +40,8 @@ pub struct Program {
     pub handlers: Vec<Handler>,
 }
 
-/// What a map stores (mirrors `abi::map_kind`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MapKind {
-    /// A plain value.
-    Value,
-    /// `count()`
-    Count,
-    /// `sum(x)`
-    Sum,
-    /// `min(x)`
-    Min,
-    /// `max(x)`
-    Max,
-    /// `avg(x)`
-    Avg,
-    /// `stats(x)`
-    Stats,
-    /// `hist(x)`
-    Hist,
-    /// `lhist(x, min, max, step)`
-    Lhist,
-}
-
-impl MapKind {
-    /// Name as the script writes it.
-    pub fn name(self) -> &'static str {
-        match self {
-            MapKind::Value => "value",
-            MapKind::Count => "count()",
-            MapKind::Sum => "sum()",
-            MapKind::Min => "min()",
-            MapKind::Max => "max()",
-            MapKind::Avg => "avg()",
-            MapKind::Stats => "stats()",
-            MapKind::Hist => "hist()",
-            MapKind::Lhist => "lhist()",
-        }
-    }
-}
+/// What a map stores: the ABI's own typed map kind.
+pub use probec_runtime::abi::MapKind;
 
 /// A global map.
 #[derive(Clone, Debug, PartialEq)]

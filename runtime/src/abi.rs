@@ -216,6 +216,79 @@ pub mod map_kind {
     pub const LHIST: u16 = 8;
 }
 
+/// A map's kind, typed. The compiler writes [`MapKind::raw`] into
+/// [`MapDesc::kind`]; the loader reads it back with [`MapKind::from_raw`],
+/// so both sides share one definition of the mapping.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MapKind {
+    /// `@m = expr` ([`map_kind::VALUE`]).
+    Value,
+    /// `count()` ([`map_kind::COUNT`]).
+    Count,
+    /// `sum(x)` ([`map_kind::SUM`]).
+    Sum,
+    /// `min(x)` ([`map_kind::MIN`]).
+    Min,
+    /// `max(x)` ([`map_kind::MAX`]).
+    Max,
+    /// `avg(x)` ([`map_kind::AVG`]).
+    Avg,
+    /// `stats(x)` ([`map_kind::STATS`]).
+    Stats,
+    /// `hist(x)` ([`map_kind::HIST`]).
+    Hist,
+    /// `lhist(x, min, max, step)` ([`map_kind::LHIST`]).
+    Lhist,
+}
+
+impl MapKind {
+    /// The value stored in [`MapDesc::kind`].
+    pub const fn raw(self) -> u16 {
+        match self {
+            MapKind::Value => map_kind::VALUE,
+            MapKind::Count => map_kind::COUNT,
+            MapKind::Sum => map_kind::SUM,
+            MapKind::Min => map_kind::MIN,
+            MapKind::Max => map_kind::MAX,
+            MapKind::Avg => map_kind::AVG,
+            MapKind::Stats => map_kind::STATS,
+            MapKind::Hist => map_kind::HIST,
+            MapKind::Lhist => map_kind::LHIST,
+        }
+    }
+
+    /// The kind a [`MapDesc::kind`] value names, if any.
+    pub const fn from_raw(raw: u16) -> Option<Self> {
+        Some(match raw {
+            map_kind::VALUE => MapKind::Value,
+            map_kind::COUNT => MapKind::Count,
+            map_kind::SUM => MapKind::Sum,
+            map_kind::MIN => MapKind::Min,
+            map_kind::MAX => MapKind::Max,
+            map_kind::AVG => MapKind::Avg,
+            map_kind::STATS => MapKind::Stats,
+            map_kind::HIST => MapKind::Hist,
+            map_kind::LHIST => MapKind::Lhist,
+            _ => return None,
+        })
+    }
+
+    /// The name as a script writes it (for messages).
+    pub const fn name(self) -> &'static str {
+        match self {
+            MapKind::Value => "value",
+            MapKind::Count => "count()",
+            MapKind::Sum => "sum()",
+            MapKind::Min => "min()",
+            MapKind::Max => "max()",
+            MapKind::Avg => "avg()",
+            MapKind::Stats => "stats()",
+            MapKind::Hist => "hist()",
+            MapKind::Lhist => "lhist()",
+        }
+    }
+}
+
 /// Number of `u64` buckets of a [`map_kind::HIST`] value.
 pub const HIST_BUCKETS: usize = 66;
 

@@ -49,21 +49,6 @@ fn value_size(m: &tir::Map, strlen: u32) -> u32 {
     }
 }
 
-fn map_kind(k: MapKind) -> u16 {
-    use abi::map_kind::*;
-    match k {
-        MapKind::Value => VALUE,
-        MapKind::Count => COUNT,
-        MapKind::Sum => SUM,
-        MapKind::Min => MIN,
-        MapKind::Max => MAX,
-        MapKind::Avg => AVG,
-        MapKind::Stats => STATS,
-        MapKind::Hist => HIST,
-        MapKind::Lhist => LHIST,
-    }
-}
-
 fn push<T: Pod>(out: &mut Vec<u8>, v: &T) {
     out.extend_from_slice(v.as_bytes());
 }
@@ -118,7 +103,7 @@ pub fn build(prog: &tir::Program, features: u32, source_name: &str) -> Tables {
         let (a, b, c) = m.lhist.unwrap_or((0, 0, 0));
         let d = MapDesc {
             name: st.add(&m.name),
-            kind: map_kind(m.kind),
+            kind: m.kind.raw(),
             flags: 0,
             capacity: m.capacity,
             key_size: crate::check::key_size(&m.keys, strlen),

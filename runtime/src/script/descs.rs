@@ -57,7 +57,7 @@ pub fn maps(descs: &[MapDesc], fields: &[FieldSpec], strtab: &[u8]) -> Result<Ve
         if names.insert(name, i).is_some() {
             return Err(contract_err!("{what}: two maps have this name"));
         }
-        let kind = MapKind::from_abi(d.kind).ok_or_else(|| contract_err!("{what}: unknown `kind` {}", d.kind))?;
+        let kind = MapKind::from_raw(d.kind).ok_or_else(|| contract_err!("{what}: unknown `kind` {}", d.kind))?;
         if d.flags != 0 {
             return Err(contract_err!("{what}: `flags` is {:#x} (reserved, must be 0)", d.flags));
         }

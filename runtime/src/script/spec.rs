@@ -54,46 +54,7 @@ impl FieldSpec {
 }
 
 /// Kind of a map: how its value slots are laid out and printed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MapKind {
-    /// `@m = expr`.
-    Value,
-    /// `count()`.
-    Count,
-    /// `sum(x)`.
-    Sum,
-    /// `min(x)` (encoded as in [`abi::map_kind::MIN`]).
-    Min,
-    /// `max(x)` (encoded as in [`abi::map_kind::MAX`]).
-    Max,
-    /// `avg(x)`: `[count, sum]`.
-    Avg,
-    /// `stats(x)`: `[count, sum]`.
-    Stats,
-    /// `hist(x)`: 66 power-of-two buckets.
-    Hist,
-    /// `lhist(x, min, max, step)`.
-    Lhist,
-}
-
-impl MapKind {
-    /// From [`abi::map_kind`].
-    pub fn from_abi(kind: u16) -> Option<Self> {
-        use abi::map_kind::*;
-        Some(match kind {
-            VALUE => MapKind::Value,
-            COUNT => MapKind::Count,
-            SUM => MapKind::Sum,
-            MIN => MapKind::Min,
-            MAX => MapKind::Max,
-            AVG => MapKind::Avg,
-            STATS => MapKind::Stats,
-            HIST => MapKind::Hist,
-            LHIST => MapKind::Lhist,
-            _ => return None,
-        })
-    }
-}
+pub use crate::abi::MapKind;
 
 /// Parameters of an `lhist` map.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -39,8 +39,8 @@ pub(super) fn test(pc: u64, value: u64, bit: u8, nonzero: bool, offset: i64) -> 
 
 /// BTypeNext for BR (ARM ARM, BR pseudocode): in a guarded page, a BR via
 /// X16/X17 sets 01 (so a `BTI c` landing pad accepts it, as PLT stubs
-/// need) and any other register 11; outside a guarded page BR always sets
-/// 01. On CPUs without FEAT_BTI the SPSR bits are RES0: the hit path
+/// need) and any other register 11; outside a guarded page BR always
+/// sets 01. On CPUs without FEAT_BTI the SPSR bits are RES0: the hit path
 /// clears them after simulating (`Runtime::has_bti`).
 pub(super) fn br_btype(rn: u8, guarded: bool) -> u64 {
     if guarded && rn != 16 && rn != 17 {
