@@ -47,18 +47,9 @@ pub struct ProbeBlock {
     pub span: Span,
 }
 
-/// What kind of event a probe attaches to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ProbeKind {
-    /// `kprobe:` / `k:`
-    Kprobe,
-    /// `kretprobe:` / `kr:`
-    Kretprobe,
-    /// `BEGIN`
-    Begin,
-    /// `END`
-    End,
-}
+/// What kind of event a probe attaches to (`kprobe:`/`k:`, `kretprobe:`/`kr:`,
+/// `BEGIN`, `END`): the ABI's own typed probe kind.
+pub use probec_runtime::abi::ProbeKind;
 
 /// Where a probe attaches.
 #[derive(Clone, Debug, PartialEq, Eq)]

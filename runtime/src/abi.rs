@@ -141,6 +141,44 @@ pub mod probe_kind {
     pub const END: u8 = 3;
 }
 
+/// A probe's kind, typed: [`ProbeKind::raw`] is what the compiler writes
+/// into [`ProbeDesc::kind`] and [`ProbeKind::from_raw`] what the loader
+/// reads back, one definition for both sides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProbeKind {
+    /// `kprobe:` ([`probe_kind::KPROBE`]).
+    Kprobe,
+    /// `kretprobe:` ([`probe_kind::KRETPROBE`]).
+    Kretprobe,
+    /// `BEGIN` ([`probe_kind::BEGIN`]).
+    Begin,
+    /// `END` ([`probe_kind::END`]).
+    End,
+}
+
+impl ProbeKind {
+    /// The value stored in [`ProbeDesc::kind`].
+    pub const fn raw(self) -> u8 {
+        match self {
+            ProbeKind::Kprobe => probe_kind::KPROBE,
+            ProbeKind::Kretprobe => probe_kind::KRETPROBE,
+            ProbeKind::Begin => probe_kind::BEGIN,
+            ProbeKind::End => probe_kind::END,
+        }
+    }
+
+    /// The kind a [`ProbeDesc::kind`] value names, if any.
+    pub const fn from_raw(raw: u8) -> Option<Self> {
+        Some(match raw {
+            probe_kind::KPROBE => ProbeKind::Kprobe,
+            probe_kind::KRETPROBE => ProbeKind::Kretprobe,
+            probe_kind::BEGIN => ProbeKind::Begin,
+            probe_kind::END => ProbeKind::End,
+            _ => return None,
+        })
+    }
+}
+
 /// How [`ProbeDesc::target`] names the probe point ([`ProbeDesc::target_kind`]).
 pub mod target_kind {
     /// No target (`BEGIN`/`END`).

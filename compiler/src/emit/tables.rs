@@ -1,7 +1,7 @@
 //! Building the descriptor tables of the object contract from the typed IR.
 
 use super::strtab::Strtab;
-use crate::ast::{ProbeKind, Target};
+use crate::ast::Target;
 use crate::tir::{self, MapKind};
 use crate::types::Type;
 use probec_runtime::abi::{self, FieldDesc, FormatDesc, MapDesc, ObjectHeader, Pod, ProbeDesc, RequireDesc};
@@ -75,12 +75,7 @@ pub fn build(prog: &tir::Program, features: u32, source_name: &str) -> Tables {
         max_stack = max_stack.max(h.stack_bytes);
         let handler = st.add(&h.symbol);
         for p in &h.probes {
-            let kind = match p.kind {
-                ProbeKind::Kprobe => abi::probe_kind::KPROBE,
-                ProbeKind::Kretprobe => abi::probe_kind::KRETPROBE,
-                ProbeKind::Begin => abi::probe_kind::BEGIN,
-                ProbeKind::End => abi::probe_kind::END,
-            };
+            let kind = p.kind.raw();
             let (target_kind, target, offset) = match &p.target {
                 Target::None => (abi::target_kind::NONE, 0, 0),
                 Target::Symbol { name, offset } => (abi::target_kind::SYMBOL, st.add(name), *offset),

@@ -171,13 +171,7 @@ pub fn probes(descs: &[ProbeDesc], strtab: &[u8], elf: &Elf<'_>) -> Result<Vec<P
             return Err(contract_err!("{what}: reserved fields `flags`/`reserved` must be 0"));
         }
         let target_text = string(strtab, d.target, &alloc::format!("{what} field `target`"))?;
-        let kind = match d.kind {
-            abi::probe_kind::KPROBE => ProbeKind::Kprobe,
-            abi::probe_kind::KRETPROBE => ProbeKind::Kretprobe,
-            abi::probe_kind::BEGIN => ProbeKind::Begin,
-            abi::probe_kind::END => ProbeKind::End,
-            k => return Err(contract_err!("{what}: unknown `kind` {k}")),
-        };
+        let kind = ProbeKind::from_raw(d.kind).ok_or_else(|| contract_err!("{what}: unknown `kind` {}", d.kind))?;
         let target = target(d, kind, target_text, &what)?;
         let handler = string(strtab, d.handler, &alloc::format!("{what} field `handler`"))?;
         let sym = match defined.get(handler) {

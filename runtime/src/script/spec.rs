@@ -125,17 +125,7 @@ pub enum TargetSpec {
 }
 
 /// Kind of a probe.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ProbeKind {
-    /// Entry (or `+offset`) probe.
-    Kprobe,
-    /// Return probe.
-    Kretprobe,
-    /// Runs at load.
-    Begin,
-    /// Runs at unload.
-    End,
-}
+pub use crate::abi::ProbeKind;
 
 /// A checked [`abi::ProbeDesc`] with its handler located.
 #[derive(Clone, Debug, PartialEq, Eq)]
