@@ -231,9 +231,16 @@ impl FnLower<'_, '_> {
 
     /// Build a key buffer for `map`; null for maps without keys.
     pub(crate) fn key(&mut self, map: usize, keys: &[Expr]) -> Value {
+        let size = crate::check::key_size(&self.prog.maps[map].keys, self.strlen());
+        self.pack(keys, size)
+    }
+
+    /// Evaluate `exprs` and pack them, in order, into a new `size`-byte
+    /// buffer in the layout keys and printf records share: integers as 8
+    /// bytes, strings as `max_strlen` bytes. Null when `size` is 0.
+    pub(crate) fn pack(&mut self, exprs: &[Expr], size: u32) -> Value {
         let strlen = self.strlen();
-        let size = crate::check::key_size(&self.prog.maps[map].keys, strlen);
-        let values: Vec<(Value, bool)> = keys.iter().map(|k| (self.expr(k), k.ty == Type::Str)).collect();
+        let values: Vec<(Value, bool)> = exprs.iter().map(|e| (self.expr(e), e.ty == Type::Str)).collect();
         if size == 0 {
             return self.iconst(0);
         }

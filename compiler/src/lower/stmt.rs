@@ -100,23 +100,8 @@ impl FnLower<'_, '_> {
                 self.call(Helper::Exit, &[]);
             }
             Stmt::Printf { format, args } => {
-                let values: Vec<(Value, bool)> = args.iter().map(|a| (self.expr(a), a.ty == Type::Str)).collect();
-                let strlen = self.strlen();
-                let size = crate::check::key_size(&self.prog.formats[*format].args, strlen);
-                let buf = if size == 0 { self.iconst(0) } else { self.buffer(size) };
-                let mut off = 0i32;
-                for (v, is_str) in values {
-                    if is_str {
-                        for w in (0..strlen).step_by(8) {
-                            let word = self.b.ins().load(I64, trusted(), v, w as i32);
-                            self.b.ins().store(trusted(), word, buf, off + w as i32);
-                        }
-                        off += strlen as i32;
-                    } else {
-                        self.b.ins().store(trusted(), v, buf, off);
-                        off += 8;
-                    }
-                }
+                let size = crate::check::key_size(&self.prog.formats[*format].args, self.strlen());
+                let buf = self.pack(args, size);
                 let fmt = self.u32_arg(*format as u32);
                 let len = self.u32_arg(size);
                 self.call(Helper::Printf, &[fmt, buf, len]);
