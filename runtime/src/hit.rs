@@ -123,12 +123,13 @@ fn vanished(addr: usize) -> bool {
 fn execute(rt: &Runtime, cpu: usize, state: &mut HitState, addr: usize, config: &ProbeConfig, frame: &mut Frame) -> bool {
     match config.execution {
         Execution::Simulate(kind) => {
-            // Only BR and BLR depend on BTI; ask the platform only for them.
-            let bti_guarded = matches!(kind, SimKind::Br { .. } | SimKind::Blr { .. }) && rt.platform.bti_guarded(addr);
+            // Only BR and BLR set BTYPE; ask the platform only for them.
+            let indirect = matches!(kind, SimKind::Br { .. } | SimKind::Blr { .. });
+            let bti_guarded = indirect && rt.platform.bti_guarded(addr);
             if simulate(kind, frame.pc, frame, &TargetMemory, SimEnv { bti_guarded }).is_err() {
                 return simulation_failed(rt, state);
             }
-            if !rt.has_bti {
+            if indirect && !rt.has_bti {
                 // BTYPE is RES0 without FEAT_BTI: never hand it to ERET.
                 let mut pstate = Pstate::new(frame.pstate);
                 pstate.modify(SPSR::BTYPE::None);
