@@ -134,25 +134,13 @@ pub fn wx_test() -> i32 {
 }
 
 /// Write `code` at executable address `exec` through its writable `alias`,
-/// with the cache maintenance arm64 requires before executing it.
+/// with the cache maintenance arm64 requires before executing it (the
+/// runtime's own patching primitive, so this test exercises what probes use).
 fn patch(exec: usize, alias: usize, code: &[u32]) {
     for (i, insn) in code.iter().enumerate() {
         // SAFETY: `alias` is the RW mapping of exec-area memory nobody runs.
-        unsafe { core::ptr::write_volatile((alias + 4 * i) as *mut u32, *insn) };
+        unsafe { probec_runtime::arch::aarch64::cache::patch_word(exec + 4 * i, alias + 4 * i, *insn) };
     }
-    // SAFETY: cache maintenance by address on mapped memory.
-    unsafe {
-        asm!(
-            "dc cvau, {alias}",  // data to the point of unification
-            "dsb ish",
-            "ic ivau, {exec}",   // drop stale instructions for the exec VA
-            "dsb ish",
-            "isb",
-            alias = in(reg) alias,
-            exec = in(reg) exec,
-            options(nostack, preserves_flags)
-        )
-    };
 }
 
 fn ok(b: bool) -> &'static str {
