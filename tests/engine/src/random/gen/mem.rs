@@ -300,6 +300,20 @@ fn gen_rcpc(rng: &mut Rng, cx: &mut Cx<'_>) -> Option<u32> {
     Some(f(size, 30) | 0x1900_0000 | f(opc, 22) | f(imm as u32 & 0x1ff, 12) | f(rn, 5) | rng.reg31())
 }
 
+/// The post-index register of a SIMD structure load/store and the step it
+/// adds to the base: Rm = 31 means "by the transfer size"; otherwise Rm
+/// gets a value (a small multiple of 16 when the base is SP, to keep it
+/// aligned).
+fn simd_post_step(rng: &mut Rng, cx: &mut Cx<'_>, rn: u32, bytes: u64) -> (u32, i64) {
+    let rm = rng.reg31();
+    if rm == 31 {
+        return (rm, bytes as i64);
+    }
+    let v = if rn == 31 { 16 * rng.below(8) } else { rng.value() };
+    cx.set_x(rm, v);
+    (rm, v as i64)
+}
+
 fn gen_simd_multiple(rng: &mut Rng, cx: &mut Cx<'_>) -> Option<u32> {
     let q = rng.bits(1);
     let l = rng.bits(1);
@@ -308,18 +322,7 @@ fn gen_simd_multiple(rng: &mut Rng, cx: &mut Cx<'_>) -> Option<u32> {
     let bytes = regs * if q == 1 { 16 } else { 8 };
     let post = rng.bool();
     let rn = rng.reg31();
-    let mut rm = 0;
-    let mut step = 0i64;
-    if post {
-        rm = rng.reg31();
-        if rm == 31 {
-            step = bytes as i64;
-        } else {
-            let v = if rn == 31 { 16 * rng.below(8) } else { rng.value() };
-            cx.set_x(rm, v);
-            step = v as i64;
-        }
-    }
+    let (rm, step) = if post { simd_post_step(rng, cx, rn, bytes) } else { (0, 0) };
     let mode = if post { Mode::Post } else { Mode::Offset };
     place(rng, cx, rn, step, mode, bytes, 1, l == 1)?;
     let base = if post { 0x0c80_0000 | f(rm, 16) } else { 0x0c00_0000 };
@@ -354,18 +357,7 @@ fn gen_simd_single(rng: &mut Rng, cx: &mut Cx<'_>) -> Option<u32> {
     let bytes = selem * esize;
     let post = rng.bool();
     let rn = rng.reg31();
-    let mut rm = 0;
-    let mut step = 0i64;
-    if post {
-        rm = rng.reg31();
-        if rm == 31 {
-            step = bytes as i64;
-        } else {
-            let v = if rn == 31 { 16 * rng.below(8) } else { rng.value() };
-            cx.set_x(rm, v);
-            step = v as i64;
-        }
-    }
+    let (rm, step) = if post { simd_post_step(rng, cx, rn, bytes) } else { (0, 0) };
     let mode = if post { Mode::Post } else { Mode::Offset };
     place(rng, cx, rn, step, mode, bytes, 1, l == 1)?;
     let base = if post { 0x0d80_0000 | f(rm, 16) } else { 0x0d00_0000 };
