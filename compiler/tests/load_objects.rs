@@ -12,7 +12,7 @@ use probec::driver::{compile, Options};
 use probec_runtime::abi::{self, HandlerCtx};
 use probec_runtime::script::spec::TargetSpec;
 use probec_runtime::script::{self, helpers, LoadError, LoadOptions, OutputFormat};
-use probec_runtime::{AttachError, Config, ExecArea, Platform, XolMode};
+use probec_runtime::{AttachError, Config, ExecArea, Platform, XolMode, FrameContents};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
 const TEXT_BYTES: usize = 64 * 1024;
@@ -74,7 +74,7 @@ fn setup() -> (&'static Host, MutexGuard<'static, ()>) {
     let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let host = *HOST.get_or_init(|| {
         let host: &'static Host = Box::leak(Box::new(Host { text: leak(TEXT_BYTES, 0xd503_201f), exec: leak(EXEC_BYTES, 0), code: leak(CODE_BYTES, 0) }));
-        let config = Config { xol_mode: XolMode::BrkAfterSlot, exec_area: ExecArea { start: host.exec, len: EXEC_BYTES }, max_probes: 256, return_instances_per_cpu: 8 };
+        let config = Config { xol_mode: XolMode::BrkAfterSlot, exec_area: ExecArea { start: host.exec, len: EXEC_BYTES }, max_probes: 256, return_instances_per_cpu: 8, frame: FrameContents::Full };
         probec_runtime::init(host, config).expect("init");
         script::set_code_area(ExecArea { start: host.code, len: CODE_BYTES }).expect("code area");
         host

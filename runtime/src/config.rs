@@ -9,6 +9,32 @@ pub enum XolMode {
     /// The slot is followed by a second BRK that traps back to the runtime
     /// (what Linux moved to in 2020). Needs no debug registers.
     BrkAfterSlot,
+    /// "Boosted" XOL (x86 kprobes' term): handlers run at the BRK, then the
+    /// CPU returns straight into the slot, whose second word is a `B` back
+    /// to the instruction after the probe. One exception per hit instead
+    /// of two, and interrupts are not masked while the slot runs, so a
+    /// detached probe's slot is reused only after
+    /// [`crate::Platform::wait_for_slot_exits`] (init refuses this mode on
+    /// platforms that cannot wait for that). Probes out of `B` range of the
+    /// executable area (±128 MiB), and probes with a post-handler, fall
+    /// back to [`XolMode::BrkAfterSlot`] individually.
+    Boost,
+}
+
+/// What the embedder's exception entry saves in the [`crate::Frame`] it
+/// hands to the runtime.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrameContents {
+    /// Everything: x0–x30, SP, PC, PSTATE, FPSR, FPCR and q0–q31.
+    Full,
+    /// x0–x30, SP, PC and PSTATE only, as in a kernel built without
+    /// FP/SIMD (Linux's `-mgeneral-regs-only`, Rust's
+    /// `aarch64-unknown-none-softfloat`): nothing between the exception and
+    /// its return touches FP/SIMD state, so it stays live in the registers.
+    /// The runtime then writes simulated SIMD&FP results to the registers
+    /// themselves, handlers must not read `frame.v`/`fpsr`/`fpcr`, and the
+    /// script loader refuses handler code that uses FP/SIMD instructions.
+    GeneralRegisters,
 }
 
 /// A range of executable memory the runtime may use for XOL slots and
@@ -32,4 +58,6 @@ pub struct Config {
     pub max_probes: usize,
     /// Return-probe instances per CPU (nesting depth of hooked returns).
     pub return_instances_per_cpu: usize,
+    /// What the embedder's exception frames hold.
+    pub frame: FrameContents,
 }

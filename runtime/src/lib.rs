@@ -30,7 +30,7 @@ pub mod table;
 pub mod trap;
 pub mod xol;
 
-pub use config::{Config, ExecArea, XolMode};
+pub use config::{Config, ExecArea, FrameContents, XolMode};
 pub use frame::Frame;
 pub use handler::{Handler, Handlers, HitContext, ProbeId};
 pub use platform::Platform;

@@ -55,4 +55,22 @@ pub trait Platform: Sync {
     fn context_value(&self, _name: &str) -> Option<u64> {
         None
     }
+
+    /// Wait until no CPU can be executing, or be suspended in the middle
+    /// of, an XOL slot it entered before this call, and return `true`; or
+    /// return `false` at once if this platform cannot know that.
+    ///
+    /// Only [`crate::XolMode::Boost`] needs it: there the CPU leaves the
+    /// runtime before the slot runs, with interrupts as they were, so
+    /// another CPU, or an interrupted and preempted thread, may still be
+    /// about to execute a slot whose probe was just detached. Detach calls
+    /// this before the slot can be reused (as Linux's x86 optprobes wait
+    /// with `synchronize_rcu_tasks`). A kernel with one CPU that never
+    /// detaches from interrupt context and has no preemption can return
+    /// `true` at once; an SMP or preemptive kernel waits for every CPU to
+    /// pass a context switch or its idle loop. [`crate::init`] calls it once
+    /// and refuses Boost mode when it returns `false`. Default: `false`.
+    fn wait_for_slot_exits(&self) -> bool {
+        false
+    }
 }

@@ -55,6 +55,9 @@ pub enum InitError {
     ExecAreaNotPatchable,
     /// `max_probes` or `max_cpus` is zero or too large.
     BadLimits,
+    /// [`XolMode::Boost`] was asked for but the platform cannot wait for
+    /// CPUs to leave XOL slots ([`Platform::wait_for_slot_exits`]).
+    BoostWithoutSlotExits,
 }
 
 impl core::fmt::Display for InitError {
@@ -64,6 +67,9 @@ impl core::fmt::Display for InitError {
             InitError::ExecAreaTooSmall => "the executable area is misaligned or too small for one XOL slot",
             InitError::ExecAreaNotPatchable => "the platform has no writable alias for the executable area",
             InitError::BadLimits => "max_probes and max_cpus must be between 1 and 2^31",
+            InitError::BoostWithoutSlotExits => {
+                "boosted XOL needs a platform that can wait for CPUs to leave XOL slots (Platform::wait_for_slot_exits)"
+            }
         })
     }
 }
@@ -77,6 +83,9 @@ pub fn init(platform: &'static dyn Platform, config: Config) -> Result<(), InitE
     let cpus = platform.max_cpus();
     if config.max_probes == 0 || config.max_probes > (1 << 31) || cpus == 0 || cpus > (1 << 31) {
         return Err(InitError::BadLimits);
+    }
+    if config.xol_mode == XolMode::Boost && !platform.wait_for_slot_exits() {
+        return Err(InitError::BoostWithoutSlotExits);
     }
     let tramp = slots.trampoline();
     let Some(alias) = platform.text_alias(tramp) else {

@@ -8,9 +8,11 @@
 //! - `demo`    the main job: probes on a real workload in the reference kernel
 //! - `bench`   instructions per probe hit, attach cost, compile time
 //! - `examples` every examples/*.pr through `probec run`, output checked
+//! - `profile` where the instructions of one probe hit go, per function
 mod bench;
 mod examples;
 mod kernel;
+mod profile;
 mod qemu;
 mod setup;
 mod test;
@@ -26,8 +28,9 @@ fn main() -> ExitCode {
         Some("demo") => test::demo(&args[1..]),
         Some("bench") => bench::run(),
         Some("examples") => test::examples(),
+        Some("profile") => profile::run(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <setup|kernel|test|demo|bench|examples>");
+            eprintln!("usage: cargo xtask <setup|kernel|test|demo|bench|examples|profile>");
             return ExitCode::from(2);
         }
     };

@@ -22,6 +22,8 @@ pub struct Options {
     pub icount: bool,
     /// Print the console as it arrives as well as capturing it.
     pub stream: bool,
+    /// More QEMU arguments (tracing options, for example).
+    pub extra: Vec<String>,
 }
 
 /// Boot `kernel` on `cpu` with kernel command line `args`; kill it after
@@ -36,6 +38,7 @@ pub fn run(kernel: &Path, cpu: &str, args: &str, timeout: Duration, opts: &Optio
     if opts.icount {
         cmd.args(["-icount", "shift=0"]);
     }
+    cmd.args(&opts.extra);
     let mut child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

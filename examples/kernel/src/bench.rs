@@ -45,6 +45,12 @@ global_asm!(
     ".global bench_brk",
     "bench_brk: brk #0x7e2",
     "    ret",
+    // Markers around the one traced hit of `bench-once` (xtask profile
+    // counts the instructions executed between them).
+    ".global bench_mark_begin",
+    "bench_mark_begin: ret",
+    ".global bench_mark_end",
+    "bench_mark_end: ret",
     // Many probeable instructions, for attach/detach cost with many probes.
     ".global bench_many",
     "bench_many:",
@@ -61,6 +67,8 @@ extern "C" {
     fn bench_xol_twin(x: u64) -> u64;
     fn bench_brk(x: u64) -> u64;
     fn bench_sim_twin(x: u64) -> u64;
+    fn bench_mark_begin();
+    fn bench_mark_end();
     static bench_many: u32;
 }
 
@@ -183,6 +191,38 @@ pub fn run_script() -> i32 {
     ] {
         let cost = calls(probed).saturating_sub(calls(twin)) / CALLS;
         println!("bench {name} {cost}");
+    }
+    0
+}
+
+/// `bench-once CASE`: attach one probe (CASE `xol`, `sim`, `ret` or `brk`
+/// for a bare exception round trip), hit it once to warm up, then once more
+/// between calls of `bench_mark_begin` and `bench_mark_end`, for
+/// `cargo xtask profile` to attribute every instruction of that hit to a
+/// function under QEMU's instruction trace.
+pub fn run_once(args: &[alloc::string::String]) -> i32 {
+    let empty_h = Handlers { pre: Some(empty), ..Default::default() };
+    let (f, handlers): (unsafe extern "C" fn(u64) -> u64, Option<Handlers>) = match args.first().map(|a| a.as_str()) {
+        Some("xol") => (bench_xol, Some(empty_h)),
+        Some("sim") => (bench_sim, Some(empty_h)),
+        Some("ret") => (bench_xol, Some(Handlers { ret: Some(empty), ..Default::default() })),
+        Some("brk") => (bench_brk, None),
+        _ => {
+            println!("usage: bench-once xol|sim|ret|brk");
+            return crate::commands::USAGE_EXIT_STATUS;
+        }
+    };
+    let id = handlers.map(|h| attach(f as usize, h, 0).expect("attach bench probe"));
+    // SAFETY: the bench functions only add to their argument; the markers
+    // return at once.
+    unsafe {
+        black_box(f(black_box(1)));
+        bench_mark_begin();
+        black_box(f(black_box(2)));
+        bench_mark_end();
+    }
+    if let Some(id) = id {
+        detach(id).expect("detach bench probe");
     }
     0
 }

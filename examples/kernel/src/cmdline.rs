@@ -9,7 +9,7 @@
 //! with its arguments:
 //!
 //! ```text
-//! [xol=step|xol=brk] [script=PATH [format=text|json]] COMMAND [ARG...]
+//! [xol=step|xol=brk|xol=boost] [script=PATH [format=text|json]] COMMAND [ARG...]
 //! ```
 //!
 //! `script=PATH` is the loading convention for probe objects (see
@@ -74,6 +74,7 @@ impl CmdLine {
         match (key, value) {
             ("xol", "step") => self.xol_mode = XolMode::SingleStep,
             ("xol", "brk") => self.xol_mode = XolMode::BrkAfterSlot,
+            ("xol", "boost") => self.xol_mode = XolMode::Boost,
             ("xol", _) => return Err(format!("xol={value}: expected xol=step or xol=brk")),
             ("script", "") => return Err("script=: expected script=PATH (a probe object on the host)".to_string()),
             ("script", path) => self.script = Some(path.to_string()),

@@ -4,7 +4,7 @@
 use crate::cmdline::CmdLine;
 use crate::{bench, demo, diag, platform, probe_every, script_cmd, symbols, trap_test, workload};
 
-const USAGE: &str = "usage: [xol=step|xol=brk] [script=PATH [format=text|json]] selftest | demo | bench | probe-every [WORKLOAD N]... | fib N | sha256 N | deflate N | sort N";
+const USAGE: &str = "usage: [xol=step|xol=brk|xol=boost] [script=PATH [format=text|json]] selftest | demo | bench | probe-every [WORKLOAD N]... | fib N | sha256 N | deflate N | sort N";
 
 /// Exit status for a bad command line.
 pub const USAGE_EXIT_STATUS: i32 = 2;
@@ -34,6 +34,7 @@ fn run_command(cmdline: &CmdLine, entry_el: u64) -> i32 {
         "demo" => demo::run(),
         "bench" => bench::run(),
         "bench-script" => bench::run_script(),
+        "bench-once" => bench::run_once(args),
         "probe-every" => probe_every::run(cmdline),
         // Diagnostics, not in the usage line: used to test the kernel.
         "info" => diag::info(cmdline, entry_el),

@@ -15,6 +15,7 @@ pub fn info(cmdline: &CmdLine, entry_el: u64) -> i32 {
     let xol = match cmdline.xol_mode {
         XolMode::SingleStep => "step",
         XolMode::BrkAfterSlot => "brk",
+        XolMode::Boost => "boost",
     };
     let r = |r: core::ops::Range<usize>| (r.start, r.end);
     println!(

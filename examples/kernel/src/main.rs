@@ -97,6 +97,7 @@ extern "C" fn kernel_main(entry_el: u64) -> ! {
         exec_area: ExecArea { start: exec_area::start(), len: exec_area::len() },
         max_probes: 16384,
         return_instances_per_cpu: 64,
+        frame: probec_runtime::FrameContents::Full,
     };
     if let Err(e) = probec_runtime::init(&platform::PLATFORM, config) {
         panic!("probec_runtime::init failed: {e}");

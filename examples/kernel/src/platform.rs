@@ -14,6 +14,12 @@ pub struct RefPlatform;
 pub static PLATFORM: RefPlatform = RefPlatform;
 
 impl Platform for RefPlatform {
+    /// One CPU, no interrupts taken and no threads: outside a probe hit no
+    /// code can be inside an XOL slot, and detach never runs inside one.
+    fn wait_for_slot_exits(&self) -> bool {
+        true
+    }
+
     /// Kernel text, including the exec area, is patchable through the RAM
     /// write alias; nothing else is.
     fn text_alias(&self, exec_addr: usize) -> Option<usize> {

@@ -7,7 +7,7 @@
 pub mod cases;
 
 use probec_runtime::arch::aarch64::pstate::ESR;
-use probec_runtime::{Config, ExecArea, Frame, Platform, XolMode};
+use probec_runtime::{Config, ExecArea, Frame, FrameContents, Platform, XolMode};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
 /// Words of fake kernel text.
@@ -63,6 +63,7 @@ pub fn setup(mode: XolMode) -> (&'static FakePlatform, MutexGuard<'static, ()>) 
             exec_area: ExecArea { start: platform.exec, len: EXEC_WORDS * 4 },
             max_probes: 16,
             return_instances_per_cpu: 4,
+            frame: FrameContents::Full,
         };
         probec_runtime::init(platform, config).expect("init");
     }

@@ -7,7 +7,7 @@ use object::write::{Object as WObject, Relocation, StandardSection, Symbol, Symb
 use object::{Architecture, BinaryFormat, Endianness, RelocationFlags, SymbolFlags, SymbolKind, SymbolScope};
 use probec_runtime::abi::{self, FieldDesc, FormatDesc, HandlerCtx, MapDesc, ObjectHeader, Pod, ProbeDesc, RequireDesc};
 use probec_runtime::script::{self, LoadOptions, OutputFormat};
-use probec_runtime::{Config, ExecArea, Platform, XolMode};
+use probec_runtime::{Config, ExecArea, Platform, XolMode, FrameContents};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
 // ---- a fake host platform -------------------------------------------------
@@ -62,7 +62,7 @@ pub fn setup() -> (&'static Host, MutexGuard<'static, ()>) {
     let host = *HOST.get_or_init(|| {
         let buf = |n: usize, fill: u32| Box::leak(vec![fill; n / 4].into_boxed_slice()).as_ptr() as usize;
         let host: &'static Host = Box::leak(Box::new(Host { text: buf(TEXT, 0xd503_201f), exec: buf(EXEC, 0), code: buf(CODE, 0) }));
-        let config = Config { xol_mode: XolMode::BrkAfterSlot, exec_area: ExecArea { start: host.exec, len: EXEC }, max_probes: 64, return_instances_per_cpu: 4 };
+        let config = Config { xol_mode: XolMode::BrkAfterSlot, exec_area: ExecArea { start: host.exec, len: EXEC }, max_probes: 64, return_instances_per_cpu: 4, frame: FrameContents::Full };
         probec_runtime::init(host, config).unwrap();
         script::set_code_area(ExecArea { start: host.code, len: CODE }).unwrap();
         host
