@@ -4,7 +4,7 @@ use crate::percpu::PerCpu;
 use crate::record::ProbeRecord;
 use crate::table::AddrTable;
 use crate::xol::SlotArea;
-use crate::{Config, Platform, XolMode};
+use crate::{Config, FrameContents, Platform, XolMode};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
@@ -23,6 +23,8 @@ pub struct Runtime {
     pub platform: &'static dyn Platform,
     /// XOL mode for every probe.
     pub mode: XolMode,
+    /// What the embedder's exception frames hold.
+    pub frame: FrameContents,
     /// The CPU implements FEAT_BTI (PSTATE.BTYPE exists).
     pub has_bti: bool,
     /// Probe table; a [`crate::ProbeId`] indexes it.
@@ -108,6 +110,7 @@ pub fn init(platform: &'static dyn Platform, config: Config) -> Result<(), InitE
         Runtime {
             platform,
             mode: config.xol_mode,
+            frame: config.frame,
             has_bti: crate::arch::aarch64::features::has_bti(),
             probes,
             table: AddrTable::new(config.max_probes),
