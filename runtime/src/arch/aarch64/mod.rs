@@ -8,3 +8,4 @@ pub mod decode;
 pub mod insn;
 pub mod simulate;
 pub mod features;
+pub mod fpsimd;
