@@ -5,6 +5,8 @@ pub mod cache;
 pub mod debug;
 pub mod condition;
 pub mod decode;
+pub mod encode;
 pub mod insn;
 pub mod simulate;
+pub mod vreg;
 pub mod features;
