@@ -4,13 +4,20 @@
 //! in exception context with interrupts masked, so they need no lock. The
 //! atomics are what *other* CPUs read: detach waits on them until no CPU can
 //! still be inside the probe being removed.
+//!
+//! Traps nest: a handler can call probed code, whose BRK enters the runtime
+//! again on the same CPU while the outer trap's code is still on the stack.
+//! So the state is a set of [`Cell`]s reached through shared references:
+//! the compiler must not assume a field is unchanged across a handler call
+//! (an `&mut` would let it keep `phase` in a register, or delay its store,
+//! past the call during which the nested trap reads it).
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
-use core::cell::UnsafeCell;
+use core::cell::{Cell, UnsafeCell};
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
-/// "No probe" in [`PerCpu::active`] and [`PerCpu::outer`].
+/// "No probe" in [`PerCpu::active`] and [`HitState::probe`].
 pub const NO_PROBE: u32 = u32::MAX;
 
 /// Where this CPU is in handling a hit.
@@ -21,38 +28,45 @@ pub enum Phase {
     /// Running a handler of `HitState::probe`.
     Handling,
     /// The displaced instruction of `HitState::probe` is executing in its
-    /// slot; the next step exception or slot BRK completes it.
+    /// slot; the next step exception or slot BRK completes it. (Boosted
+    /// slots never enter this phase: the CPU leaves the runtime first.)
     Stepping,
 }
 
 /// The state of the hit in progress on one CPU.
-#[derive(Clone, Copy, Debug)]
 pub struct HitState {
     /// Current phase.
-    pub phase: Phase,
+    pub phase: Cell<Phase>,
     /// Probe being handled or stepped.
-    pub probe: u32,
+    pub probe: Cell<u32>,
     /// This hit runs no handlers: it happened while a handler was running
     /// and is counted as missed.
-    pub missed: bool,
+    pub missed: Cell<bool>,
+    /// Depth of runtime trap code on this CPU (see [`PerCpu::enter_trap`]).
+    nesting: Cell<u32>,
     /// PSTATE of the interrupted context before the slot ran (its DAIF and
     /// SS are restored after the slot).
-    pub saved_pstate: u64,
+    pub saved_pstate: Cell<u64>,
     /// MDSCR_EL1 before single-step was armed.
-    pub saved_mdscr: u64,
-    /// The handler-phase hit a nested (missed) hit interrupted.
-    pub outer: Option<(u32, bool)>,
+    pub saved_mdscr: Cell<u64>,
+    /// The probe whose handler a nested (missed) XOL hit interrupted, or
+    /// [`NO_PROBE`]. (A hit whose handler runs is never itself missed, so
+    /// the probe is all there is to restore.)
+    pub outer: Cell<u32>,
 }
 
 impl HitState {
-    const IDLE: HitState = HitState {
-        phase: Phase::Idle,
-        probe: NO_PROBE,
-        missed: false,
-        saved_pstate: 0,
-        saved_mdscr: 0,
-        outer: None,
-    };
+    fn idle() -> HitState {
+        HitState {
+            phase: Cell::new(Phase::Idle),
+            probe: Cell::new(NO_PROBE),
+            missed: Cell::new(false),
+            nesting: Cell::new(0),
+            saved_pstate: Cell::new(0),
+            saved_mdscr: Cell::new(0),
+            outer: Cell::new(NO_PROBE),
+        }
+    }
 }
 
 /// One pending return of a return probe.
@@ -75,18 +89,18 @@ pub struct ReturnInstance {
 pub struct PerCpu {
     /// Odd while this CPU executes runtime trap code.
     pub trap_seq: AtomicU64,
-    /// Probe whose hit is in progress on this CPU (handler or slot).
+    /// Probe whose displaced instruction this CPU is executing in a slot
+    /// between two traps (single-step and BRK-after-slot modes): the only
+    /// hit state that outlives a trap.
     pub active: AtomicU32,
-    /// Probe whose handler a nested hit interrupted.
-    pub outer: AtomicU32,
-    state: UnsafeCell<HitState>,
-    nesting: UnsafeCell<u32>,
+    state: HitState,
     returns: UnsafeCell<Vec<ReturnInstance>>,
     return_capacity: usize,
 }
 
-// SAFETY: `state`, `nesting` and `returns` are only accessed by the owning CPU from
-// its exception handlers with interrupts masked (see the module docs); the
+// SAFETY: `state` and `returns` are only accessed by the owning CPU from its
+// exception handlers with interrupts masked (see the module docs), and by
+// the owning CPU's attach/detach, which refuse to run inside a hit; the
 // fields other CPUs read are atomics.
 unsafe impl Sync for PerCpu {}
 
@@ -96,9 +110,7 @@ impl PerCpu {
         PerCpu {
             trap_seq: AtomicU64::new(0),
             active: AtomicU32::new(NO_PROBE),
-            outer: AtomicU32::new(NO_PROBE),
-            state: UnsafeCell::new(HitState::IDLE),
-            nesting: UnsafeCell::new(0),
+            state: HitState::idle(),
             returns: UnsafeCell::new(Vec::with_capacity(return_capacity)),
             return_capacity,
         }
@@ -109,20 +121,16 @@ impl PerCpu {
         (0..cpus).map(|_| PerCpu::new(return_capacity)).collect()
     }
 
-    /// The hit state.
-    ///
-    /// # Safety
-    /// Only the owning CPU, in exception context, and no other reference to
-    /// the state may be live.
-    #[allow(clippy::mut_from_ref)]
-    pub unsafe fn state(&self) -> &mut HitState {
-        &mut *self.state.get()
+    /// The hit state. Only the owning CPU may use it (see the `Sync` impl).
+    pub fn state(&self) -> &HitState {
+        &self.state
     }
 
     /// The return stack.
     ///
     /// # Safety
-    /// As for [`PerCpu::state`].
+    /// Only the owning CPU, in exception context, and no other reference to
+    /// the stack may be live (handlers are never called while one is).
     #[allow(clippy::mut_from_ref)]
     pub unsafe fn returns(&self) -> &mut Vec<ReturnInstance> {
         &mut *self.returns.get()
@@ -134,60 +142,53 @@ impl PerCpu {
         self.return_capacity
     }
 
-    /// Read the phase without a mutable borrow (for detach on this CPU).
+    /// The phase (for attach/detach on this CPU, which refuse to run
+    /// inside a hit).
     pub fn phase(&self) -> Phase {
-        // SAFETY: a copy of a field; called on the owning CPU outside trap
-        // handling, when no mutable reference exists.
-        unsafe { (*self.state.get()).phase }
+        self.state.phase.get()
     }
 
-    /// Mirror the hit state into the atomics other CPUs watch. Only the
-    /// state at trap exit matters to them (inside the trap they wait on
-    /// `trap_seq`), so this runs once per trap, from `leave_trap`.
-    fn publish(&self, state: &HitState) {
-        let active = if state.phase == Phase::Idle { NO_PROBE } else { state.probe };
-        let outer = state.outer.map_or(NO_PROBE, |(p, _)| p);
-        self.active.store(active, Ordering::Relaxed);
-        self.outer.store(outer, Ordering::Relaxed);
-    }
-
-    /// Mark entry into runtime trap code. Traps nest (a handler can hit a
-    /// probe), and only the outermost one moves the sequence. Only this CPU
+    /// Mark entry into runtime trap code and return the hit state. Only
+    /// the outermost of nested traps moves the sequence. Only this CPU
     /// writes its sequence, so a plain store suffices; the full barrier
     /// orders it before the probe lookup that follows, so a detaching CPU
     /// that sees the sequence even knows this CPU has not looked it up.
     ///
     /// # Safety
-    /// Owning CPU, exception context (as for [`PerCpu::state`]).
-    pub unsafe fn enter_trap(&self) {
-        let nesting = &mut *self.nesting.get();
-        if *nesting == 0 {
+    /// Owning CPU, exception context.
+    #[inline(always)]
+    pub unsafe fn enter_trap(&self) -> &HitState {
+        let nesting = self.state.nesting.get();
+        if nesting == 0 {
             let seq = self.trap_seq.load(Ordering::Relaxed);
             self.trap_seq.store(seq.wrapping_add(1), Ordering::Relaxed);
             core::sync::atomic::fence(Ordering::SeqCst);
         }
-        *nesting += 1;
+        self.state.nesting.set(nesting + 1);
+        &self.state
     }
 
-    /// Mark exit from runtime trap code. The outermost exit publishes the
-    /// hit state first; the Release store orders it before the even
-    /// sequence.
+    /// Mark exit from runtime trap code. The Release store of the even
+    /// sequence orders everything the trap wrote (notably `active`) before
+    /// it.
     ///
     /// # Safety
     /// As for [`PerCpu::enter_trap`].
+    #[inline(always)]
     pub unsafe fn leave_trap(&self) {
-        let nesting = &mut *self.nesting.get();
-        *nesting -= 1;
-        if *nesting == 0 {
-            self.publish(&*self.state.get());
+        let nesting = self.state.nesting.get() - 1;
+        self.state.nesting.set(nesting);
+        if nesting == 0 {
             let seq = self.trap_seq.load(Ordering::Relaxed);
             self.trap_seq.store(seq.wrapping_add(1), Ordering::Release);
         }
     }
 
     /// Wait until this CPU cannot be inside probe `index`: it is not in trap
-    /// code that might have looked the probe up, and its hit state does not
-    /// refer to it. Called by detach for every other CPU.
+    /// code that might have looked the probe up, and it is not executing
+    /// the probe's slot between two traps. Called by detach for every other
+    /// CPU. (A handler-phase hit is always inside trap code: nested hits
+    /// finish before the outermost trap leaves.)
     pub fn wait_until_out_of(&self, index: u32) {
         // Pairs with the barrier in `enter_trap`: the probe was unpublished
         // before this load.
@@ -198,7 +199,7 @@ impl PerCpu {
                 core::hint::spin_loop();
             }
         }
-        while self.active.load(Ordering::Acquire) == index || self.outer.load(Ordering::Acquire) == index {
+        while self.active.load(Ordering::Acquire) == index {
             core::hint::spin_loop();
         }
     }

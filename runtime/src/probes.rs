@@ -15,6 +15,7 @@ use crate::percpu::Phase;
 use crate::record::{Execution, ProbeConfig};
 use crate::runtime::{self, Runtime};
 use crate::xol::SlotArea;
+use crate::XolMode;
 use core::sync::atomic::Ordering;
 
 /// How far back attach looks for a load-exclusive that would put the probe
@@ -170,15 +171,26 @@ pub fn attach(addr: usize, handlers: Handlers, cookie: usize) -> Result<ProbeId,
         Decoded::Simulate(kind) => Execution::Simulate(kind),
         Decoded::Xol => {
             let slot = *registry.free_slots.last().ok_or(AttachError::NoFreeSlot)?;
+            // Boosted when the mode asks for it, there is no post-handler
+            // (nothing traps back after the slot to run it) and the slot
+            // can branch back; otherwise the slot traps back with a BRK.
+            let boosted = match rt.mode {
+                XolMode::Boost if handlers.post.is_none() => rt.slots.boosted_slot_words(slot, original, addr),
+                _ => None,
+            };
+            let (words, execution) = match boosted {
+                Some(words) => (words, Execution::Boost { slot }),
+                None => (SlotArea::slot_words(original), Execution::Xol { slot }),
+            };
             let exec = rt.slots.slot_addr(slot);
             let alias = rt.platform.text_alias(exec).ok_or(AttachError::NotPatchable)?;
-            for (i, word) in SlotArea::slot_words(original).into_iter().enumerate() {
+            for (i, word) in words.into_iter().enumerate() {
                 // SAFETY: the slot is free, so no CPU executes it; the alias
                 // was checked at init and now.
                 unsafe { patch_word(exec + 4 * i, alias + 4 * i, word) };
             }
             registry.free_slots.pop();
-            Execution::Xol { slot }
+            execution
         }
         Decoded::Reject(reason) => return Err(AttachError::Rejected(reason)),
     };
@@ -221,8 +233,19 @@ pub fn detach(id: ProbeId) -> Result<(), DetachError> {
     }
     record.generation.fetch_add(1, Ordering::SeqCst);
     record.addr.store(0, Ordering::Release);
-    if let Execution::Xol { slot } = config.execution {
-        registry.free_slots.push(slot);
+    match config.execution {
+        Execution::Xol { slot } => registry.free_slots.push(slot),
+        Execution::Boost { slot } => {
+            // A CPU leaves the runtime before it runs a boosted slot, so
+            // none of the waits above covers it: only the platform knows
+            // when no CPU (or preempted thread) can still be in the slot.
+            // init refused Boost on platforms that cannot tell; should one
+            // change its mind, the slot is leaked rather than reused.
+            if rt.platform.wait_for_slot_exits() {
+                registry.free_slots.push(slot);
+            }
+        }
+        Execution::Simulate(_) => {}
     }
     registry.free_probes.push(id.0);
     Ok(())

@@ -5,11 +5,20 @@ use crate::handler::Handlers;
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
-/// How the displaced instruction runs.
+/// How the displaced instruction runs. (`repr(u8)`: a plain tag byte, so
+/// the hit path's dispatch is one compare, not a niche decode.)
 #[derive(Clone, Copy, Debug)]
+#[repr(u8)]
 pub enum Execution {
-    /// Out of line, in XOL slot `slot`.
+    /// Out of line, in XOL slot `slot`, trapping back to the runtime after
+    /// it (single-step or the slot's BRK).
     Xol {
+        /// Slot index in the executable area.
+        slot: u32,
+    },
+    /// Out of line in boosted slot `slot`, which branches back to the
+    /// instruction after the probe ([`crate::XolMode::Boost`]).
+    Boost {
         /// Slot index in the executable area.
         slot: u32,
     },

@@ -14,15 +14,15 @@
 
 use crate::handler::Handler;
 use crate::hit::call_handler;
-use crate::percpu::{Phase, ReturnInstance, NO_PROBE};
+use crate::percpu::{HitState, PerCpu, Phase, ReturnInstance, NO_PROBE};
 use crate::record::ProbeRecord;
 use crate::runtime::Runtime;
 use crate::Frame;
 use core::sync::atomic::Ordering;
 
 /// At a return probe's entry hit (handlers phase, not nested): hook X30.
-pub(crate) fn hook_return(rt: &Runtime, cpu: usize, index: u32, record: &ProbeRecord, frame: &mut Frame, call_data: u64) {
-    let this = &rt.cpus[cpu];
+#[inline(never)]
+pub(crate) fn hook_return(rt: &Runtime, this: &PerCpu, index: u32, record: &ProbeRecord, frame: &mut Frame, call_data: u64) {
     // SAFETY: this CPU, exception context, interrupts masked.
     let returns = unsafe { this.returns() };
     if returns.len() >= this.return_capacity() {
@@ -41,11 +41,10 @@ pub(crate) fn hook_return(rt: &Runtime, cpu: usize, index: u32, record: &ProbeRe
 
 /// A BRK at the trampoline: a hooked function returned.
 #[inline(never)]
-pub(crate) fn return_hit(rt: &Runtime, cpu: usize, frame: &mut Frame) -> bool {
+pub(crate) fn return_hit(rt: &Runtime, cpu: usize, this: &PerCpu, state: &HitState, frame: &mut Frame) -> bool {
     if frame.pc as usize != rt.slots.trampoline() {
         return false;
     }
-    let this = &rt.cpus[cpu];
     // SAFETY: this CPU, exception context, interrupts masked.
     let returns = unsafe { this.returns() };
     // Instances above the one for this SP belong to frames that were left
@@ -60,18 +59,16 @@ pub(crate) fn return_hit(rt: &Runtime, cpu: usize, frame: &mut Frame) -> bool {
     frame.pc = instance.ret;
     frame.x[30] = instance.ret;
     let record = &rt.probes[instance.probe as usize];
-    // SAFETY: as above.
-    let state = unsafe { this.state() };
     let live = record.generation.load(Ordering::Acquire) == instance.generation;
     let handler: Option<Handler> = if live { record.config().handlers.ret } else { None };
-    match (state.phase, handler) {
+    match (state.phase.get(), handler) {
         (Phase::Idle, Some(ret)) => {
-            state.phase = Phase::Handling;
-            state.probe = instance.probe;
+            state.phase.set(Phase::Handling);
+            state.probe.set(instance.probe);
             let addr = record.addr.load(Ordering::Relaxed);
             call_handler(cpu, instance.probe, addr, record.config(), ret, frame, instance.call_data);
-            state.phase = Phase::Idle;
-            state.probe = NO_PROBE;
+            state.phase.set(Phase::Idle);
+            state.probe.set(NO_PROBE);
         }
         (_, Some(_)) => {
             record.missed.fetch_add(1, Ordering::Relaxed);

@@ -7,6 +7,7 @@ use crate::xol::SlotArea;
 use crate::{Config, FrameContents, Platform, XolMode};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicPtr, Ordering};
 
 /// Free lists, guarded by the registry lock (attach/detach only; the hit
 /// path never takes it).
@@ -41,9 +42,16 @@ pub struct Runtime {
 
 static RUNTIME: spin::Once<Runtime> = spin::Once::new();
 
+/// `RUNTIME`'s value once initialised: every trap starts by reading it,
+/// and a pointer load is cheaper than `Once`'s state check.
+static READY: AtomicPtr<Runtime> = AtomicPtr::new(core::ptr::null_mut());
+
 /// The runtime, once [`crate::init`] has run.
+#[inline(always)]
 pub fn get() -> Option<&'static Runtime> {
-    RUNTIME.get()
+    // SAFETY: READY is null or points into RUNTIME, which is initialised
+    // before the Release store and never changes or moves afterwards.
+    unsafe { READY.load(Ordering::Acquire).as_ref() }
 }
 
 /// Why [`crate::init`] failed.
@@ -119,8 +127,11 @@ pub fn init(platform: &'static dyn Platform, config: Config) -> Result<(), InitE
             registry: spin::Mutex::new(Registry { free_probes, free_slots }),
         }
     });
-    if RUNTIME.get().map(|r| r.slots.trampoline()) != Some(tramp) {
-        result = Err(InitError::AlreadyInitialised);
+    match RUNTIME.get() {
+        Some(rt) if rt.slots.trampoline() == tramp => {
+            READY.store(rt as *const Runtime as *mut Runtime, Ordering::Release);
+        }
+        _ => result = Err(InitError::AlreadyInitialised),
     }
     result
 }

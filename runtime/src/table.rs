@@ -20,6 +20,8 @@ pub struct AddrTable {
     keys: Box<[AtomicUsize]>,
     values: Box<[AtomicU32]>,
     mask: usize,
+    /// 32 − log2(size): the hash keeps the top bits of a 32-bit product.
+    shift: u32,
 }
 
 impl AddrTable {
@@ -28,7 +30,8 @@ impl AddrTable {
         let size = (capacity.max(1) * 2).next_power_of_two();
         let keys: Vec<AtomicUsize> = (0..size).map(|_| AtomicUsize::new(EMPTY)).collect();
         let values: Vec<AtomicU32> = (0..size).map(|_| AtomicU32::new(0)).collect();
-        AddrTable { keys: keys.into_boxed_slice(), values: values.into_boxed_slice(), mask: size - 1 }
+        let shift = 32 - size.trailing_zeros().min(32);
+        AddrTable { keys: keys.into_boxed_slice(), values: values.into_boxed_slice(), mask: size - 1, shift }
     }
 
     /// Bytes of memory the table occupies.
@@ -36,21 +39,27 @@ impl AddrTable {
         self.keys.len() * (core::mem::size_of::<AtomicUsize>() + core::mem::size_of::<AtomicU32>())
     }
 
+    #[inline(always)]
     fn home(&self, addr: usize) -> usize {
-        // Instruction addresses are 4-byte aligned; mix the high bits in so
-        // that functions at regular strides do not collide.
-        let h = (addr >> 2).wrapping_mul(0x9E37_79B9_7F4A_7C15_u64 as usize);
-        (h ^ (h >> 29)) & self.mask
+        // Fibonacci hashing of the word index: the top bits of a 32-bit
+        // product mix every bit of it, so functions at regular strides do
+        // not collide. (Words 16 GiB apart share a home; that only lengthens
+        // a chain.) A 64-bit shift, so a table of 2^32 entries works too.
+        let h = ((addr >> 2) as u32).wrapping_mul(0x9E37_79B1);
+        ((h as u64) >> self.shift) as usize & self.mask
     }
 
     /// The probe index stored for `addr`. Callers must confirm the index
     /// against the probe record (see module docs).
+    #[inline(always)]
     pub fn lookup(&self, addr: usize) -> Option<u32> {
         let mut i = self.home(addr);
         for _ in 0..=self.mask {
-            let key = self.keys[i].load(Ordering::Acquire);
+            // SAFETY: i <= mask, and both arrays have mask + 1 entries.
+            let key = unsafe { self.keys.get_unchecked(i) }.load(Ordering::Acquire);
             if key == addr {
-                return Some(self.values[i].load(Ordering::Relaxed));
+                // SAFETY: as above.
+                return Some(unsafe { self.values.get_unchecked(i) }.load(Ordering::Relaxed));
             }
             if key == EMPTY {
                 return None;

@@ -33,11 +33,13 @@ fn runtime_brk(frame: &mut Frame, imm: u16) -> bool {
     let cpu = rt.platform.cpu_id();
     let this = &rt.cpus[cpu];
     // SAFETY: this CPU's state, in exception context.
-    unsafe { this.enter_trap() };
+    let state = unsafe { this.enter_trap() };
     let handled = match imm {
-        PROBE_IMM => hit::probe_hit(rt, cpu, frame),
-        SLOT_IMM => rt.slots.slot_of_trailing_brk(frame.pc as usize).is_some() && hit::slot_done(rt, cpu, frame),
-        _ => retprobe::return_hit(rt, cpu, frame),
+        PROBE_IMM => hit::probe_hit(rt, cpu, this, state, frame),
+        SLOT_IMM => {
+            rt.slots.slot_of_trailing_brk(frame.pc as usize).is_some() && hit::slot_done(rt, cpu, this, state, frame)
+        }
+        _ => retprobe::return_hit(rt, cpu, this, state, frame),
     };
     // SAFETY: as above.
     unsafe { this.leave_trap() };
@@ -54,16 +56,16 @@ pub fn on_step(frame: &mut Frame, esr: u64) -> bool {
     let cpu = rt.platform.cpu_id();
     let this = &rt.cpus[cpu];
     // SAFETY: this CPU's state, in exception context.
-    unsafe { this.enter_trap() };
-    let handled = hit::slot_done(rt, cpu, frame);
+    let state = unsafe { this.enter_trap() };
+    let handled = hit::slot_done(rt, cpu, this, state, frame);
     // SAFETY: as above.
     unsafe { this.leave_trap() };
     handled
 }
 
 /// Synchronous data or instruction abort. `far` is FAR_EL1. When the fault
-/// happened in an XOL slot this rewinds the frame to the probed address
-/// and leaves the hit, then returns `false` so the embedder handles the
+/// happened in an XOL slot (any mode) this rewinds the frame to the probed
+/// address and leaves the hit, then returns `false` so the embedder handles the
 /// fault (its fixup tables name original addresses, not slots). Returns
 /// `false` in every other case too: the runtime itself never causes faults
 /// it could fix.
@@ -73,8 +75,8 @@ pub fn on_fault(frame: &mut Frame, esr: u64, far: u64) -> bool {
     let cpu = rt.platform.cpu_id();
     let this = &rt.cpus[cpu];
     // SAFETY: this CPU's state, in exception context.
-    unsafe { this.enter_trap() };
-    hit::fault_in_slot(rt, cpu, frame);
+    let state = unsafe { this.enter_trap() };
+    hit::fault_in_slot(rt, this, state, frame);
     // SAFETY: as above.
     unsafe { this.leave_trap() };
     false

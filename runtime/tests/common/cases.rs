@@ -5,6 +5,7 @@
 use super::*;
 use probec_runtime::arch::aarch64::brk::{brk, PROBE_IMM, RETURN_IMM, SLOT_IMM};
 use probec_runtime::arch::aarch64::debug::{MDSCR, MDSCR_EL1};
+use probec_runtime::arch::aarch64::encode::b_target;
 use probec_runtime::arch::aarch64::pstate::{Pstate, SPSR};
 use probec_runtime::{attach, detach, stats, trap, Frame, Handlers, HitContext, XolMode};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -52,6 +53,13 @@ fn finish_slot(mode: XolMode, frame: &mut Frame, effect: impl FnOnce(&mut Frame)
         XolMode::BrkAfterSlot => {
             assert_eq!(word(frame.pc as usize), brk(SLOT_IMM), "the slot is followed by its BRK");
             trap::on_brk(frame, esr_brk(SLOT_IMM))
+        }
+        // Probes with a post-handler fall back to BRK-after-slot.
+        XolMode::Boost if word(frame.pc as usize) == brk(SLOT_IMM) => trap::on_brk(frame, esr_brk(SLOT_IMM)),
+        XolMode::Boost => {
+            let pc = frame.pc as usize;
+            frame.pc = b_target(word(pc), pc).expect("a boosted slot ends in B") as u64;
+            true
         }
     }
 }
@@ -151,7 +159,7 @@ static NESTED_MODE: AtomicU64 = AtomicU64::new(0);
 fn pre_calls_probed(ctx: &mut HitContext<'_>) {
     PRE.fetch_add(1, Ordering::SeqCst);
     let inner = NESTED_ADDR.load(Ordering::SeqCst) as usize;
-    let mode = if NESTED_MODE.load(Ordering::SeqCst) == 0 { XolMode::SingleStep } else { XolMode::BrkAfterSlot };
+    let mode = [XolMode::SingleStep, XolMode::BrkAfterSlot, XolMode::Boost][NESTED_MODE.load(Ordering::SeqCst) as usize];
     let mut frame = frame_at(inner);
     frame.pstate = 0x3c5; // a handler runs with DAIF masked
     frame.x[0] = 1;
@@ -171,7 +179,7 @@ pub fn nested_hit(mode: XolMode) {
     set_text(p, 4, ADD_X0_1);
     let (outer_addr, inner_addr) = (text_addr(p, 3), text_addr(p, 4));
     NESTED_ADDR.store(inner_addr as u64, Ordering::SeqCst);
-    NESTED_MODE.store(if mode == XolMode::SingleStep { 0 } else { 1 }, Ordering::SeqCst);
+    NESTED_MODE.store([XolMode::SingleStep, XolMode::BrkAfterSlot, XolMode::Boost].iter().position(|m| *m == mode).unwrap() as u64, Ordering::SeqCst);
     let outer = attach(outer_addr, Handlers { pre: Some(pre_calls_probed), post: Some(post), ret: None }, 0).unwrap();
     let inner = attach(inner_addr, Handlers { pre: Some(pre), post: Some(post), ret: None }, 0).unwrap();
     let mut frame = frame_at(outer_addr);
@@ -221,6 +229,51 @@ pub fn fault_in_slot(mode: XolMode) {
     assert!(trap::on_brk(&mut frame, esr_brk(PROBE_IMM)));
     assert!(finish_slot(mode, &mut frame, |f| f.x[1] = 5));
     assert_eq!(frame.pc as usize, addr + 4);
+    detach(id).unwrap();
+}
+
+/// Boost mode, a probe without a post-handler: the handlers run at the
+/// BRK, then the CPU goes straight to the slot with PSTATE untouched, and
+/// the slot branches back. A fault in the slot is reported at the probed
+/// address; a detached probe's slot is reused.
+pub fn boosted_probe() {
+    let (p, _g) = setup(XolMode::Boost);
+    reset();
+    set_text(p, 8, LDR_X1_X2);
+    let addr = text_addr(p, 8);
+    let id = attach(addr, Handlers { pre: Some(pre), post: None, ret: None }, 0).unwrap();
+    for round in 0..2 {
+        let mut frame = frame_at(addr);
+        frame.pstate |= 0x2000_0000;
+        let before = frame.pstate;
+        assert!(trap::on_brk(&mut frame, esr_brk(PROBE_IMM)));
+        let slot = frame.pc as usize;
+        assert_ne!(slot, addr);
+        assert_eq!(word(slot), LDR_X1_X2, "the slot holds the displaced instruction");
+        assert_eq!(b_target(word(slot + 4), slot + 4), Some(addr + 4), "and branches back after it");
+        assert_eq!(frame.pstate, before, "PSTATE untouched: no masking, no stepping");
+        assert_eq!(PRE.load(Ordering::SeqCst), round + 1);
+        if round == 0 {
+            // The load in the slot faults: the fault belongs at the probe.
+            assert!(!trap::on_fault(&mut frame, 0x9600_0000 | (0x25 << 26), 0xdead_0000));
+            assert_eq!(frame.pc as usize, addr, "the fault is reported at the probed address");
+            assert_eq!(frame.pstate, before);
+        } else {
+            assert!(finish_slot(XolMode::Boost, &mut frame, |f| f.x[1] = 5));
+            assert_eq!(frame.pc as usize, addr + 4);
+        }
+    }
+    assert_eq!(stats(id).unwrap().hits, 2);
+    detach(id).unwrap();
+    assert_eq!(word(addr), LDR_X1_X2);
+    // The freed slot serves the next probe, with that probe's instruction.
+    set_text(p, 9, ADD_X0_1);
+    let next = text_addr(p, 9);
+    let id = attach(next, Handlers { pre: Some(pre), post: None, ret: None }, 0).unwrap();
+    let mut frame = frame_at(next);
+    assert!(trap::on_brk(&mut frame, esr_brk(PROBE_IMM)));
+    let slot = frame.pc as usize;
+    assert_eq!((word(slot), b_target(word(slot + 4), slot + 4)), (ADD_X0_1, Some(next + 4)));
     detach(id).unwrap();
 }
 

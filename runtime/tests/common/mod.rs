@@ -42,6 +42,10 @@ impl Platform for FakePlatform {
     fn console_write(&self, text: &str) {
         eprint!("{text}");
     }
+    /// The tests play one CPU that never detaches from inside a slot.
+    fn wait_for_slot_exits(&self) -> bool {
+        true
+    }
 }
 
 static PLATFORM: OnceLock<FakePlatform> = OnceLock::new();
@@ -53,9 +57,11 @@ static SERIAL: Mutex<()> = Mutex::new(());
 pub fn setup(mode: XolMode) -> (&'static FakePlatform, MutexGuard<'static, ()>) {
     let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let platform = PLATFORM.get_or_init(|| {
-        let text: &'static mut [u32] = Box::leak(vec![0xd503_201f_u32; TEXT_WORDS].into_boxed_slice());
-        let exec: &'static mut [u32] = Box::leak(vec![0u32; EXEC_WORDS].into_boxed_slice());
-        FakePlatform { text: text.as_ptr() as usize, exec: exec.as_ptr() as usize }
+        // One allocation: text and the executable area are neighbours, as
+        // in a kernel image, so boosted slots can branch back to the text.
+        let words: &'static mut [u32] = Box::leak(vec![0xd503_201f_u32; TEXT_WORDS + EXEC_WORDS].into_boxed_slice());
+        let text = words.as_ptr() as usize;
+        FakePlatform { text, exec: text + TEXT_WORDS * 4 }
     });
     if probec_runtime::runtime::get().is_none() {
         let config = Config {

@@ -20,6 +20,11 @@ pub enum LiteralKind {
 }
 
 impl LiteralKind {
+    /// The destination is a SIMD&FP register (S, D or Q form).
+    pub const fn is_simd_fp(self) -> bool {
+        matches!(self, LiteralKind::S | LiteralKind::D | LiteralKind::Q)
+    }
+
     /// Number of bytes the load reads.
     pub const fn size(self) -> usize {
         match self {

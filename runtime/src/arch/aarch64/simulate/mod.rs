@@ -66,6 +66,10 @@ impl core::fmt::Display for SimError {
 /// PSTATE.BTYPE is updated as the architecture does after the instruction:
 /// BR and BLR set it (see [`SimEnv`]), every other simulated instruction
 /// clears it.
+///
+/// Inlined: it is on every simulated hit's path, where the call and the
+/// copy of `kind` would cost as much as most simulations.
+#[inline(always)]
 pub fn simulate(
     kind: SimKind,
     pc: u64,
@@ -111,9 +115,11 @@ pub fn simulate(
             target
         }
         SimKind::Ret { rn } => frame.xzr(rn as u32),
+        // The one simulator that calls out (to read memory) is a tail
+        // call out of line, so the others need no stack frame: this
+        // function is on every simulated hit's path.
         SimKind::LdrLiteral { rt, kind, offset } => {
-            literal::load(frame, mem, rt, kind, branch::relative(pc, offset))?;
-            next
+            return load_literal(frame, mem, rt, kind, branch::relative(pc, offset), next);
         }
         SimKind::PrfmLiteral { .. } | SimKind::Nop => next,
         SimKind::MrsDaif { rt } => {
@@ -123,9 +129,31 @@ pub fn simulate(
             next
         }
     };
+    retire(frame, new_pc, btype);
+    Ok(())
+}
+
+/// `LDR (literal)` of the literal at `addr`; the next instruction is at
+/// `next`.
+#[inline(never)]
+fn load_literal(
+    frame: &mut Frame,
+    mem: &dyn LiteralMemory,
+    rt: u8,
+    kind: crate::arch::aarch64::decode::LiteralKind,
+    addr: u64,
+    next: u64,
+) -> Result<(), SimError> {
+    literal::load(frame, mem, rt, kind, addr)?;
+    retire(frame, next, 0b00);
+    Ok(())
+}
+
+/// Finish an instruction: BTYPE as it leaves it, and the next PC.
+#[inline(always)]
+fn retire(frame: &mut Frame, next_pc: u64, btype: u64) {
     let mut pstate = Pstate::new(frame.pstate);
     pstate.modify(SPSR::BTYPE.val(btype));
     frame.pstate = pstate.get();
-    frame.pc = new_pc;
-    Ok(())
+    frame.pc = next_pc;
 }
