@@ -5,9 +5,69 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-/// The QEMU configurations every engine test runs on.
-const CPUS: [&str; 2] = ["cortex-a57", "max"];
-const XOL_MODES: [&str; 2] = ["step", "brk"];
+/// One QEMU configuration: CPU, XOL mode (`xol=`) and exception frame
+/// (`frame=`) of the reference kernel.
+#[derive(Clone, Copy, Debug)]
+struct Config {
+    cpu: &'static str,
+    xol: &'static str,
+    frame: &'static str,
+    /// Differential instructions when `--count` is not given (None: the
+    /// kernel's default, 100,000).
+    diff_count: Option<u64>,
+}
+
+impl Config {
+    const fn gp(cpu: &'static str, xol: &'static str) -> Config {
+        Config { cpu, xol, frame: "gp", diff_count: None }
+    }
+
+    /// `cortex-a57 boost gp`: how the lines name it.
+    fn name(&self) -> String {
+        format!("{} {} {}", self.cpu, self.xol, self.frame)
+    }
+
+    /// The kernel options that select it.
+    fn options(&self) -> String {
+        format!("xol={} frame={}", self.xol, self.frame)
+    }
+}
+
+/// Differential instructions on the configurations added to the original
+/// four (boost, and the full frame), so `cargo xtask test` stays within
+/// its time budget (docs/differential.md).
+const EXTRA_DIFF_COUNT: u64 = 30_000;
+
+/// Where the engine selftest and the differential suite run: both CPUs in
+/// every XOL mode with the kernel's default general-registers frame, and
+/// the full frame once so that entry path stays covered.
+const ENGINE_CONFIGS: [Config; 7] = [
+    Config::gp("cortex-a57", "step"),
+    Config::gp("cortex-a57", "brk"),
+    Config { diff_count: Some(EXTRA_DIFF_COUNT), ..Config::gp("cortex-a57", "boost") },
+    Config::gp("max", "step"),
+    Config::gp("max", "brk"),
+    Config { diff_count: Some(EXTRA_DIFF_COUNT), ..Config::gp("max", "boost") },
+    Config { cpu: "cortex-a57", xol: "step", frame: "full", diff_count: Some(EXTRA_DIFF_COUNT) },
+];
+
+/// Where probe-every runs: both CPUs in every XOL mode, general registers.
+const PROBE_EVERY_CONFIGS: [Config; 6] = [
+    Config::gp("cortex-a57", "step"),
+    Config::gp("cortex-a57", "brk"),
+    Config::gp("cortex-a57", "boost"),
+    Config::gp("max", "step"),
+    Config::gp("max", "brk"),
+    Config::gp("max", "boost"),
+];
+
+/// `frame-test` on both CPUs with both frames.
+const FRAME_TEST_CONFIGS: [Config; 4] = [
+    Config::gp("cortex-a57", "step"),
+    Config { frame: "full", ..Config::gp("cortex-a57", "step") },
+    Config::gp("max", "step"),
+    Config { frame: "full", ..Config::gp("max", "step") },
+];
 
 /// A run of the in-kernel suite may take this long before it counts as hung.
 const SELFTEST_TIMEOUT: Duration = Duration::from_secs(600);
@@ -97,41 +157,28 @@ pub fn run(args: &[String]) -> Result<(), String> {
     println!("host: {} passed, {} failed", host.passed, host.failed);
     let elf = kernel::build()?;
     let mut total = Tally { passed: host.passed, failed: host.failed };
-    for cpu in CPUS {
-        for mode in XOL_MODES {
-            let run = qemu::run(&elf, cpu, &format!("selftest xol={mode}"), SELFTEST_TIMEOUT, &qemu::Options::default())?;
-            let summary = run.output.lines().rev().find_map(|l| l.strip_prefix("selftest: ").and_then(parse_counts));
-            let (passed, mut failed) = summary.unwrap_or((0, 0));
-            let clean_exit = run.status == Some(if failed == 0 { 0 } else { 1 });
-            if summary.is_none() || !clean_exit {
-                failed += 1;
-            }
-            if failed > 0 {
-                eprintln!("---- qemu {cpu} {mode} output ----\n{}", run.output);
-                if run.timed_out {
-                    eprintln!("---- killed after {}s: the kernel hung ----", SELFTEST_TIMEOUT.as_secs());
-                }
-            }
-            println!("qemu {cpu} {mode}: {passed} passed, {failed} failed");
-            total.passed += passed;
-            total.failed += failed;
-        }
+    // The exception entry itself: every register through the vectors.
+    for config in FRAME_TEST_CONFIGS {
+        let (passed, failed) = frame_test(&elf, config)?;
+        total.passed += passed;
+        total.failed += failed;
     }
-    for cpu in CPUS {
-        for mode in XOL_MODES {
-            let (passed, failed) = differential(&elf, cpu, mode, &diff_args)?;
-            total.passed += passed;
-            total.failed += failed;
-        }
+    for config in ENGINE_CONFIGS {
+        let (passed, failed) = selftest(&elf, config)?;
+        total.passed += passed;
+        total.failed += failed;
+    }
+    for config in ENGINE_CONFIGS {
+        let (passed, failed) = differential(&elf, config, &diff_args)?;
+        total.passed += passed;
+        total.failed += failed;
     }
     // A counting probe on every instruction of real third-party code at
     // once (the kernel's probe-every command, docs/differential.md).
-    for cpu in CPUS {
-        for mode in XOL_MODES {
-            let (passed, failed) = probe_every(&elf, cpu, mode)?;
-            total.passed += passed;
-            total.failed += failed;
-        }
+    for config in PROBE_EVERY_CONFIGS {
+        let (passed, failed) = probe_every(&elf, config)?;
+        total.passed += passed;
+        total.failed += failed;
     }
     // Every example script through `probec run` (xtask/src/examples.rs).
     let (passed, failed) = crate::examples::run(&elf)?;
@@ -143,6 +190,43 @@ pub fn run(args: &[String]) -> Result<(), String> {
         return Err(format!("{} failed", total.failed));
     }
     Ok(())
+}
+
+/// The kernel's `frame-test` on one configuration: one test.
+fn frame_test(elf: &std::path::Path, config: Config) -> Result<(u64, u64), String> {
+    let name = config.name();
+    let run = qemu::run(elf, config.cpu, &format!("{} frame-test", config.options()), Duration::from_secs(60), &qemu::Options::default())?;
+    let want = format!("frame-test: {} frame: saved frame ok, restored frame ok", config.frame);
+    let ok = run.status == Some(0) && run.output.lines().any(|l| l == want);
+    println!("frame-test {name}: {}", if ok { "ok" } else { "FAILED" });
+    if !ok {
+        eprintln!("---- frame-test {name} output ----\n{}", run.output);
+        return Ok((0, 1));
+    }
+    Ok((1, 0))
+}
+
+/// The engine selftest on one configuration: its own counts, plus one
+/// failure if its summary is missing or the exit status disagrees.
+fn selftest(elf: &std::path::Path, config: Config) -> Result<(u64, u64), String> {
+    let name = config.name();
+    let start = std::time::Instant::now();
+    let run = qemu::run(elf, config.cpu, &format!("{} selftest", config.options()), SELFTEST_TIMEOUT, &qemu::Options::default())?;
+    let secs = start.elapsed().as_secs_f64();
+    let summary = run.output.lines().rev().find_map(|l| l.strip_prefix("selftest: ").and_then(parse_counts));
+    let (passed, mut failed) = summary.unwrap_or((0, 0));
+    let clean_exit = run.status == Some(if failed == 0 { 0 } else { 1 });
+    if summary.is_none() || !clean_exit {
+        failed += 1;
+    }
+    if failed > 0 {
+        eprintln!("---- qemu {name} output ----\n{}", run.output);
+        if run.timed_out {
+            eprintln!("---- killed after {}s: the kernel hung ----", SELFTEST_TIMEOUT.as_secs());
+        }
+    }
+    println!("qemu {name}: {passed} passed, {failed} failed ({secs:.0} s)");
+    Ok((passed, failed))
 }
 
 /// `cargo xtask examples`: the example scripts through `probec run` alone.
@@ -210,16 +294,19 @@ fn disassemble(words: &[u32]) -> Vec<String> {
 }
 
 /// The randomized differential instruction suite on one configuration
-/// (docs/differential.md), with the kernel's defaults unless `--seed`,
-/// `--count` or PROBEC_DIFF_SEED/PROBEC_DIFF_COUNT say otherwise. Counts as
-/// one passed test, or its divergences and wrong refusals as failures.
-fn differential(elf: &std::path::Path, cpu: &str, mode: &str, opts: &DiffArgs) -> Result<(u64, u64), String> {
-    let mut args = format!("xol={mode} differential");
-    if opts.seed.is_some() || opts.count.is_some() {
-        args += &format!(" {} {}", opts.seed.as_deref().unwrap_or("0x5eed0fd1ff"), opts.count.as_deref().unwrap_or("100000"));
+/// (docs/differential.md), with the kernel's defaults (or the
+/// configuration's smaller count) unless `--seed`, `--count` or
+/// PROBEC_DIFF_SEED/PROBEC_DIFF_COUNT say otherwise. Counts as one passed
+/// test, or its divergences and wrong refusals as failures.
+fn differential(elf: &std::path::Path, config: Config, opts: &DiffArgs) -> Result<(u64, u64), String> {
+    let name = config.name();
+    let mut args = format!("{} differential", config.options());
+    let count = opts.count.clone().or(config.diff_count.map(|n| n.to_string()));
+    if opts.seed.is_some() || count.is_some() {
+        args += &format!(" {} {}", opts.seed.as_deref().unwrap_or("0x5eed0fd1ff"), count.as_deref().unwrap_or("100000"));
     }
     let start = std::time::Instant::now();
-    let run = qemu::run(elf, cpu, &args, DIFFERENTIAL_TIMEOUT, &qemu::Options::default())?;
+    let run = qemu::run(elf, config.cpu, &args, DIFFERENTIAL_TIMEOUT, &qemu::Options::default())?;
     let secs = start.elapsed().as_secs_f64();
     let main = run.output.lines().find_map(parse_differential);
     let rejects = run.output.lines().find_map(parse_rejects);
@@ -230,10 +317,10 @@ fn differential(elf: &std::path::Path, cpu: &str, mode: &str, opts: &DiffArgs) -
         failed = failed.max(1);
     }
     println!(
-        "qemu {cpu} {mode} differential: {n} instructions, {k} classes, {d} divergences; {w} refusal checks, {f} wrong ({secs:.0} s)"
+        "qemu {name} differential: {n} instructions, {k} classes, {d} divergences; {w} refusal checks, {f} wrong ({secs:.0} s)"
     );
     if failed > 0 {
-        eprintln!("---- qemu {cpu} {mode} differential output ----\n{}", run.output);
+        eprintln!("---- qemu {name} differential output ----\n{}", run.output);
         if run.timed_out {
             eprintln!("---- killed after {}s: the kernel hung ----", DIFFERENTIAL_TIMEOUT.as_secs());
         }
@@ -262,9 +349,10 @@ const PROBE_EVERY_TIMEOUT: Duration = Duration::from_secs(300);
 /// The kernel's `probe-every` command (default workloads) on one
 /// configuration: its own `probe-every: N passed, M failed` counts, plus one
 /// failure if that line is missing or the exit status disagrees with it.
-fn probe_every(elf: &std::path::Path, cpu: &str, mode: &str) -> Result<(u64, u64), String> {
+fn probe_every(elf: &std::path::Path, config: Config) -> Result<(u64, u64), String> {
+    let name = config.name();
     let start = std::time::Instant::now();
-    let run = qemu::run(elf, cpu, &format!("xol={mode} probe-every"), PROBE_EVERY_TIMEOUT, &qemu::Options::default())?;
+    let run = qemu::run(elf, config.cpu, &format!("{} probe-every", config.options()), PROBE_EVERY_TIMEOUT, &qemu::Options::default())?;
     let secs = start.elapsed().as_secs_f64();
     let summary = run.output.lines().rev().find_map(|l| l.strip_prefix("probe-every: ").and_then(parse_counts));
     let (passed, mut failed) = summary.unwrap_or((0, 0));
@@ -276,9 +364,9 @@ fn probe_every(elf: &std::path::Path, cpu: &str, mode: &str) -> Result<(u64, u64
         .lines()
         .find_map(|l| l.strip_prefix("probe-every: ")?.split(" probes attached").next()?.rsplit(' ').next()?.parse::<u64>().ok())
         .unwrap_or(0);
-    println!("probe-every {cpu} {mode}: {passed} passed, {failed} failed ({probes} probes, {secs:.0} s)");
+    println!("probe-every {name}: {passed} passed, {failed} failed ({probes} probes, {secs:.0} s)");
     if failed > 0 {
-        eprintln!("---- probe-every {cpu} {mode} output ----\n{}", run.output);
+        eprintln!("---- probe-every {name} output ----\n{}", run.output);
         if run.timed_out {
             eprintln!("---- killed after {}s: the kernel hung ----", PROBE_EVERY_TIMEOUT.as_secs());
         }

@@ -9,13 +9,18 @@
 //! 1. runs every chosen workload without probes and keeps its result line;
 //! 2. looks the functions up in the kernel's own symbol table (symbols.rs)
 //!    and attaches a probe with a counting pre- and post-handler at every
-//!    instruction word of each, all at once. Words the decoder rejects are
-//!    skipped and counted by reason, so are words inside an LDXR..STXR
-//!    sequence; any other attach error fails the command;
+//!    instruction word of each, all at once (with `xol=boost` a
+//!    pre-handler only, so every out-of-line probe gets a boosted slot: a
+//!    post-handler would force the BRK-after-slot fallback). Words the
+//!    decoder rejects are skipped and counted by reason, so are words
+//!    inside an LDXR..STXR sequence; any other attach error fails the
+//!    command;
 //! 3. runs the workloads again: each result line must be byte-identical;
 //! 4. checks the counters (pre = post = the runtime's hit count for every
-//!    probe, nothing missed, every pre-handler saw the frame at its probe)
-//!    and detaches everything: every word must be the original again;
+//!    probe, or post = 0 when boosted, nothing missed, every pre-handler
+//!    saw the frame at its probe, with `xol=boost` every out-of-line probe
+//!    boosted) and detaches everything: every word must be the original
+//!    again;
 //! 5. per function, attaches a probe at its entry alone, runs the
 //!    workloads once more and checks that the entry's hits in step 3 equal
 //!    that call count.
@@ -32,7 +37,8 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use probec_runtime::arch::aarch64::decode::Decoded;
-use probec_runtime::{attach, detach, stats, AttachError, Handlers, HitContext, ProbeId};
+use probec_runtime::record::Execution;
+use probec_runtime::{attach, detach, stats, AttachError, Handlers, HitContext, ProbeId, XolMode};
 
 use crate::cmdline::CmdLine;
 use crate::commands::USAGE_EXIT_STATUS;
@@ -113,6 +119,14 @@ fn count_post(ctx: &mut HitContext<'_>) {
 }
 
 const COUNTING: Handlers = Handlers { pre: Some(count_pre), post: Some(count_post), ret: None };
+/// Boost mode: no post-handler, so out-of-line probes are boosted.
+const COUNTING_PRE: Handlers = Handlers { pre: Some(count_pre), post: None, ret: None };
+
+/// Whether the runtime put probe `id` in a boosted slot.
+fn is_boosted(id: ProbeId) -> bool {
+    let rt = probec_runtime::runtime::get().expect("the runtime is initialised");
+    matches!(rt.probes[id.0 as usize].config().execution, Execution::Boost { .. })
+}
 
 /// One attached probe.
 struct Probe {
@@ -132,6 +146,8 @@ struct Target {
     entry: Option<usize>,
     xol: u32,
     simulated: u32,
+    /// Out-of-line probes in boosted slots.
+    boosted: u32,
     rejected: Vec<(&'static str, u32)>,
     inside_exclusive: u32,
     excluded: u32,
@@ -248,6 +264,7 @@ pub fn run(cmdline: &CmdLine) -> i32 {
                 simulated: 0,
                 rejected: Vec::new(),
                 inside_exclusive: 0,
+                boosted: 0,
                 excluded: 0,
             });
         }
@@ -267,6 +284,8 @@ pub fn run(cmdline: &CmdLine) -> i32 {
 
     let mut passed = 0u32;
     let mut failed = 0u32;
+    let boost = cmdline.xol_mode == XolMode::Boost;
+    let handlers = if boost { COUNTING_PRE } else { COUNTING };
 
     // 2. Every instruction, all at once.
     for c in PRE.iter().chain(POST.iter()) {
@@ -289,11 +308,14 @@ pub fn run(cmdline: &CmdLine) -> i32 {
                 attach_error = Some(alloc::format!("{}+{off:#x}: more than {} probes", t.name, ALONE));
                 break 'attach;
             }
-            match attach(addr, COUNTING, next_cookie) {
+            match attach(addr, handlers, next_cookie) {
                 Ok(id) => {
                     match decoded {
                         Ok(Decoded::Simulate(_)) => t.simulated += 1,
                         _ => t.xol += 1,
+                    }
+                    if is_boosted(id) {
+                        t.boosted += 1;
                     }
                     if off == 0 {
                         t.entry = Some(next_cookie);
@@ -318,12 +340,13 @@ pub fn run(cmdline: &CmdLine) -> i32 {
     let total_probes: usize = targets.iter().map(|t| t.probes.len()).sum();
     let sum = |f: fn(&Target) -> u32| -> u32 { targets.iter().map(f).sum() };
     println!(
-        "probe-every: {} workloads, {} functions, {} instructions: {} probes attached ({} xol, {} simulated), {} rejected, {} inside exclusive sequences, {} excluded ({} ms)",
+        "probe-every: {} workloads, {} functions, {} instructions: {} probes attached ({} xol, {} of them boosted, {} simulated), {} rejected, {} inside exclusive sequences, {} excluded ({} ms)",
         runs.len(),
         targets.len(),
         targets.iter().map(|t| t.size / 4).sum::<usize>(),
         total_probes,
         sum(|t| t.xol),
+        sum(|t| t.boosted),
         sum(|t| t.simulated),
         sum(Target::rejected_total),
         sum(|t| t.inside_exclusive),
@@ -353,11 +376,20 @@ pub fn run(cmdline: &CmdLine) -> i32 {
     let mut function_ok: Vec<bool> = Vec::new();
     for t in &targets {
         let mut ok = true;
+        // Boost mode exists to be tested here: every out-of-line probe
+        // must have got a boosted slot (none falls back: no post-handler,
+        // and the exec area is in B range of all kernel text).
+        let want_boosted = if boost { t.xol } else { 0 };
+        if t.boosted != want_boosted {
+            println!("probe-every: FAILED: {}: {} of {} out-of-line probes boosted, expected {want_boosted}", t.name, t.boosted, t.xol);
+            ok = false;
+        }
         for (p, c) in &t.probes {
             let pre = PRE[*c].load(Ordering::Relaxed);
             let post = POST[*c].load(Ordering::Relaxed);
             let st = stats(p.id).unwrap_or_default();
-            if pre != post || st.hits != pre || st.missed != 0 {
+            let want_post = if boost { 0 } else { pre };
+            if post != want_post || st.hits != pre || st.missed != 0 {
                 println!(
                     "probe-every: FAILED: {}+{:#x} (word {:#010x}): pre {pre}, post {post}, runtime hits {}, missed {}",
                     t.name,
@@ -433,7 +465,7 @@ pub fn run(cmdline: &CmdLine) -> i32 {
             rejects = String::from(" none");
         }
         let entry_hits = t.entry.map(|c| PRE[c].load(Ordering::Relaxed));
-        let calls = calls_alone(t.addr, &runs);
+        let calls = calls_alone(t.addr, &runs, handlers);
         let verdict = match (entry_hits, &calls) {
             (Some(e), Ok(c)) if e == *c => "ok",
             _ => {
@@ -488,10 +520,10 @@ fn detach_all(targets: &[Target]) -> u32 {
 
 /// Calls of the function at `entry` while all `runs` run, counted by a
 /// probe at its entry alone; the runs' results must not change either.
-fn calls_alone(entry: usize, runs: &[Run]) -> Result<u64, String> {
+fn calls_alone(entry: usize, runs: &[Run], handlers: Handlers) -> Result<u64, String> {
     PRE[ALONE].store(0, Ordering::Relaxed);
     POST[ALONE].store(0, Ordering::Relaxed);
-    let id = attach(entry, COUNTING, ALONE).map_err(|e| alloc::format!("(entry probe alone: {e})"))?;
+    let id = attach(entry, handlers, ALONE).map_err(|e| alloc::format!("(entry probe alone: {e})"))?;
     let results = run_all(runs);
     let _ = detach(id);
     for (r, got) in runs.iter().zip(&results) {

@@ -7,9 +7,10 @@
 //!
 //! 1. runs the workload alone (no script) and keeps its result line
 //!    (`fib(20) = 6765`);
-//! 2. runs `probec run --kernel KERNEL SCRIPT -- COMMAND ARGS` on two
+//! 2. runs `probec run --kernel KERNEL SCRIPT -- COMMAND ARGS` on three
 //!    configurations (cortex-a57 with single-step XOL, max with
-//!    BRK-after-slot XOL);
+//!    BRK-after-slot XOL, cortex-a57 with boosted XOL), all with the
+//!    kernel's default general-registers exception frame;
 //! 3. checks the exit status (0), that the result line is the same as
 //!    without probes, and the script's output against values computed here
 //!    independently of the runtime: how often `fib(N)` calls `fib(k)` for
@@ -32,7 +33,7 @@ use std::time::Duration;
 use checks::{check_example, check_json, JSON_EXAMPLES};
 
 /// QEMU CPU and kernel XOL option of each configuration.
-const CONFIGS: [(&str, &str); 2] = [("cortex-a57", "xol=step"), ("max", "xol=brk")];
+const CONFIGS: [(&str, &str); 3] = [("cortex-a57", "xol=step"), ("max", "xol=brk"), ("cortex-a57", "xol=boost")];
 
 /// `probec run` gives up on a target after this long.
 const RUN_TIMEOUT_SECS: u64 = 300;
