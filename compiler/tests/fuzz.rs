@@ -1,5 +1,6 @@
 //! Property tests: random and mutated scripts never panic and never hang
-//! the compiler. Budget: a bounded number of cases so `cargo test` stays
+//! the compiler, and whatever compiles has no FP/SIMD instruction in its
+//! handler code. Budget: a bounded number of cases so `cargo test` stays
 //! fast; every case runs all passes (parse, check, lower, emit).
 
 use probec::driver::{compile, Options};
@@ -21,12 +22,28 @@ const TOKENS: &[&str] = &[
 
 fn compile_quickly(src: &str) {
     let start = Instant::now();
-    if let Err(diags) = compile(src, "fuzz.pr", &Options::default()) {
-        // Rendering must not panic either (spans inside UTF-8 sequences).
-        let text = probec::diag::render(&diags, "fuzz.pr", src);
-        assert!(text.contains("error"), "{text}");
+    match compile(src, "fuzz.pr", &Options::default()) {
+        Err(diags) => {
+            // Rendering must not panic either (spans inside UTF-8 sequences).
+            let text = probec::diag::render(&diags, "fuzz.pr", src);
+            assert!(text.contains("error"), "{text}");
+            // emit's own check (no FP/SIMD instructions in handler code).
+            assert!(!text.contains("uses FP/SIMD instruction"), "{text}");
+        }
+        Ok(out) => assert_no_fp_simd(&out.bytes, src),
     }
     assert!(start.elapsed() < LIMIT, "took {:?} for {src:?}", start.elapsed());
+}
+
+/// Every object the fuzz compiles loads on targets whose exceptions save
+/// only the general-purpose registers: the loader's scan finds no FP/SIMD
+/// instruction in its handler code.
+fn assert_no_fp_simd(obj: &[u8], src: &str) {
+    use probec_runtime::script::{code, object};
+    let limits = object::Limits { max_strlen: 4096, max_handler_stack: 1 << 20, cpu_features: 7 };
+    let v = object::validate(obj, &limits).unwrap_or_else(|e| panic!("the loader refuses the object of {src:?}: {e}"));
+    let found = code::first_fp_simd(&v).unwrap();
+    assert!(found.is_none(), "FP/SIMD instruction {:#010x?} in the code of {src:?}", found.map(|w| w.word));
 }
 
 fn examples() -> Vec<String> {

@@ -236,3 +236,13 @@ fn attach_is_all_or_nothing() {
     script::unload(id, &mut String::new(), OutputFormat::Text).unwrap();
 }
 
+// ---- FP/SIMD in handler code ------------------------------------------------
+
+/// Under `FrameContents::Full` (this process) handler code may use
+/// FP/SIMD: the object that loader_frame.rs (GeneralRegisters) sees refused loads.
+#[test]
+fn fp_simd_handler_code_loads_when_frames_are_full() {
+    let (host, _g) = setup();
+    let id = script::load(&build(&fp_handler()), &syms(host), &opts()).unwrap_or_else(|e| panic!("{e}"));
+    script::unload(id, &mut String::new(), OutputFormat::Text).unwrap();
+}

@@ -1,4 +1,6 @@
-//! Building the reference kernel for aarch64-unknown-none.
+//! Building the reference kernel for aarch64-unknown-none-softfloat (no
+//! FP/SIMD in compiled code, so its exception entry saves general
+//! registers only: examples/kernel/src/vectors.rs).
 
 use crate::setup::{self, CoreRoute};
 use std::path::PathBuf;
@@ -37,7 +39,7 @@ pub fn build() -> Result<PathBuf, String> {
     if !status.success() {
         return Err("building the reference kernel failed".into());
     }
-    let elf = dir.join("target/aarch64-unknown-none/release/refkernel");
+    let elf = dir.join(format!("target/{}/release/refkernel", setup::KERNEL_TARGET));
     if !elf.exists() {
         return Err(format!("kernel build succeeded but {} is missing", elf.display()));
     }

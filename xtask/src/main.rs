@@ -1,7 +1,7 @@
 //! `cargo xtask <command>`: everything that needs more than `cargo`.
 //!
 //! - `setup`   find or install what arm64 needs (QEMU, cross binutils, a way
-//!   to build `core`/`alloc` for aarch64-unknown-none)
+//!   to build `core`/`alloc` for aarch64-unknown-none-softfloat)
 //! - `kernel`  build the reference kernel; its path is the last line printed
 //! - `test`    host tests, then the engine suite under QEMU on every CPU and
 //!   XOL mode

@@ -1,5 +1,7 @@
-//! `cargo xtask profile [xol|sim|ret|brk] [step|brk] [CPU]`: where the
-//! instructions of one probe hit go.
+//! `cargo xtask profile [xol|sim|ret|brk] [step|brk|boost] [CPU] [frame=full]`:
+//! where the instructions of one probe hit go. Words with `=` are passed
+//! to the kernel as options (`frame=full`: the full-frame exception entry
+//! instead of the default general-registers one).
 //!
 //! Boots the reference kernel with `bench-once CASE` under QEMU with one
 //! instruction per translation block and the execution log on, so every
@@ -20,9 +22,11 @@ use crate::{kernel, qemu};
 
 /// Run the profile and print the table.
 pub fn run(args: &[String]) -> Result<(), String> {
-    let case = args.first().map_or("sim", String::as_str);
-    let mode = args.get(1).map_or("step", String::as_str);
-    let cpu = args.get(2).map_or("cortex-a57", String::as_str);
+    let (options, args): (Vec<&String>, Vec<&String>) = args.iter().partition(|a| a.contains('='));
+    let options: Vec<&str> = options.iter().map(|s| s.as_str()).collect();
+    let case = args.first().map_or("sim", |s| s.as_str());
+    let mode = args.get(1).map_or("step", |s| s.as_str());
+    let cpu = args.get(2).map_or("cortex-a57", |s| s.as_str());
     let elf = kernel::build()?;
     let symbols = Symbols::read(&elf)?;
     let log = std::env::temp_dir().join(format!("probec-profile-{}.log", std::process::id()));
@@ -30,7 +34,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
         extra: ["-singlestep", "-d", "nochain,exec", "-D"].iter().map(|s| s.to_string()).chain([log.display().to_string()]).collect(),
         ..Default::default()
     };
-    let run = qemu::run(&elf, cpu, &format!("xol={mode} bench-once {case}"), Duration::from_secs(120), &opts)?;
+    let options = options.join(" ");
+    let run = qemu::run(&elf, cpu, &format!("xol={mode} {options} bench-once {case}"), Duration::from_secs(120), &opts)?;
     let trace = std::fs::read_to_string(&log).map_err(|e| format!("{}: {e}", log.display()));
     let _ = std::fs::remove_file(&log);
     if run.status != Some(0) {
@@ -51,7 +56,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
         }
         *count += 1;
     }
-    println!("profile: bench-once {case}, xol={mode}, {cpu}: instructions per function, in order of first execution");
+    let frame = if options.contains("frame=full") { "full" } else { "gp" };
+    println!("profile: bench-once {case}, xol={mode}, frame={frame}, {cpu}: instructions per function, in order of first execution");
     for name in &order {
         println!("{:>6}  {name}", counts[name]);
     }

@@ -1,11 +1,16 @@
 //! Find or install the arm64 toolchain. Idempotent and quiet when
-//! everything is present; installs with apt-get on Debian as root;
+//! everything is present; installs the target with rustup, or Debian's
+//! packages with apt-get on Debian as root;
 //! otherwise says exactly what is missing and how to get it.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// How the aarch64-unknown-none kernel gets its `core` and `alloc`.
+/// The reference kernel's target (examples/kernel/.cargo/config.toml):
+/// bare-metal arm64 whose compiled code never uses FP/SIMD registers.
+pub const KERNEL_TARGET: &str = "aarch64-unknown-none-softfloat";
+
+/// How the aarch64-unknown-none-softfloat kernel gets its `core` and `alloc`.
 #[derive(Clone, Debug)]
 pub enum CoreRoute {
     /// rustup has the target installed: plain `cargo build`.
@@ -18,7 +23,7 @@ pub enum CoreRoute {
 /// What setup found.
 #[derive(Clone, Debug)]
 pub struct Toolchain {
-    /// How to build for aarch64-unknown-none.
+    /// How to build for aarch64-unknown-none-softfloat.
     pub route: CoreRoute,
 }
 
@@ -34,8 +39,31 @@ fn rustup_has_target() -> bool {
     Command::new("rustup")
         .args(["target", "list", "--installed"])
         .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).lines().any(|l| l.trim() == "aarch64-unknown-none"))
+        .map(|o| String::from_utf8_lossy(&o.stdout).lines().any(|l| l.trim() == KERNEL_TARGET))
         .unwrap_or(false)
+}
+
+/// rustup is there and lists the target among those it can install.
+fn rustup_offers_target() -> bool {
+    Command::new("rustup")
+        .args(["target", "list"])
+        .output()
+        .map(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).lines().any(|l| l.trim() == KERNEL_TARGET))
+        .unwrap_or(false)
+}
+
+/// `rustup target add` the kernel's target.
+fn rustup_add_target() -> Result<(), String> {
+    eprintln!("setup: rustup target add {KERNEL_TARGET}");
+    let out = Command::new("rustup")
+        .args(["target", "add", KERNEL_TARGET])
+        .output()
+        .map_err(|e| format!("rustup: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!("rustup target add {KERNEL_TARGET} failed:\n{}", String::from_utf8_lossy(&out.stderr)))
+    }
 }
 
 /// Debian's rustc with its library source next to it.
@@ -77,7 +105,17 @@ pub fn run() -> Result<Toolchain, String> {
     if !on_path("aarch64-linux-gnu-ld") || !on_path("aarch64-linux-gnu-as") {
         missing.push("binutils-aarch64-linux-gnu");
     }
-    let rustup = rustup_has_target();
+    // The target through rustup if it is installed; else Debian's rustc
+    // with build-std if that is there; else install the target with rustup
+    // (a machine set up for the old aarch64-unknown-none target gets the
+    // softfloat one this way); else Debian's packages.
+    let mut rustup = rustup_has_target();
+    if !rustup && debian_rustc().is_none() && rustup_offers_target() {
+        match rustup_add_target() {
+            Ok(()) => rustup = rustup_has_target(),
+            Err(e) => eprintln!("setup: {e}; trying Debian's rustc-web instead"),
+        }
+    }
     if !rustup && debian_rustc().is_none() {
         missing.extend(["rustc-web", "rust-web-src"]);
     }

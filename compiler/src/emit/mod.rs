@@ -28,7 +28,64 @@ pub fn emit(prog: &tir::Program, lowered: Lowered, features: u32, source_name: &
     add(obj, abi::SECTION_FIELDS, &t.fields);
     add(obj, abi::SECTION_REQUIRES, &t.requires);
     add(obj, abi::SECTION_STRTAB, &t.strtab);
-    product.emit().map_err(|e| {
+    let bytes = product.emit().map_err(|e| {
         vec![Diagnostic::error(format!("internal compiler error: cannot write the object: {e}"), crate::span::Span::default(), "")]
-    })
+    })?;
+    check_general_registers_only(&bytes)?;
+    Ok(bytes)
+}
+
+/// Handlers run inside the target's exception path, and a target whose
+/// exception entry saves only x0-x30 (`FrameContents::GeneralRegisters`)
+/// refuses handler code that touches FP/SIMD state. Cranelift has no
+/// setting that keeps its aarch64 backend off FP/SIMD registers (it lowers
+/// scalar `popcnt` through NEON `CNT`, and anything float or vector goes
+/// there too), so lowering must use only operations that stay on
+/// general-purpose registers. This checks that it did, with the loader's
+/// own scan (`probec_runtime::script::code`): a violation is an internal
+/// error here, not an object some targets refuse.
+pub fn check_general_registers_only(obj: &[u8]) -> Result<(), Vec<Diagnostic>> {
+    use probec_runtime::arch::aarch64::fpsimd::uses_fp_simd;
+    use probec_runtime::script::{code, elf::Elf};
+    let ice = |m: String| {
+        vec![Diagnostic::error(format!("internal compiler error: {m}"), crate::span::Span::default(), "")
+            .with_help("this is a bug in probec; please report it with the script")]
+    };
+    let elf = Elf::parse(obj).map_err(|e| ice(format!("the emitted object does not parse: {e}")))?;
+    match code::find(&elf, &[], uses_fp_simd) {
+        Ok(None) => Ok(()),
+        Ok(Some(w)) => Err(ice(format!(
+            "handler `{}` uses FP/SIMD instruction {:#010x} at {}+{:#x}; handlers must use general-purpose registers only",
+            w.symbol.name,
+            w.word,
+            w.section.name,
+            w.offset
+        ))),
+        Err(e) => Err(ice(e.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_general_registers_only;
+    use crate::driver::{compile, Options};
+    use probec_runtime::script::elf::Elf;
+
+    #[test]
+    fn an_fp_simd_instruction_in_emitted_code_is_an_internal_error() {
+        let mut obj = compile("kprobe:f { @n[arg0] = count(); }", "t.pr", &Options::default()).unwrap().bytes;
+        assert!(check_general_registers_only(&obj).is_ok());
+        let text = {
+            let elf = Elf::parse(&obj).unwrap();
+            let s = elf.section(".text").unwrap().unwrap();
+            s.data.as_ptr() as usize - obj.as_ptr() as usize
+        };
+        obj[text + 4..text + 8].copy_from_slice(&0x1e60_2820u32.to_le_bytes()); // fadd d0, d1, d0
+        let d = check_general_registers_only(&obj).unwrap_err();
+        assert!(
+            d[0].message.contains("handler `kprobe:f` uses FP/SIMD instruction 0x1e602820 at .text+0x4"),
+            "{}",
+            d[0].message
+        );
+    }
 }

@@ -3,8 +3,10 @@
 //!
 //! Each figure is (instructions with the probe − instructions without) over
 //! many calls of a tiny function, so it includes everything a hit costs on
-//! this kernel: the exception entry that saves the full frame (x0–x30,
-//! q0–q31, FPSR/FPCR), the runtime, the handler and the return.
+//! this kernel: the exception entry and exit (general registers only by
+//! default; x0–x30, q0–q31, FPSR/FPCR with `frame=full`: vectors.rs), the
+//! runtime, the handler and the return. Run it with the `xol=` and `frame=`
+//! options to measure each configuration.
 //! Lines printed: `bench <name> <value>`.
 
 use core::arch::global_asm;
@@ -166,8 +168,9 @@ pub fn run() -> i32 {
     }) / CALLS;
     detach(id).expect("detach");
     println!("bench runtime_sim_hit {runtime_only}");
-    // The embedder's part of every hit: exception entry (full frame saved),
-    // dispatch, the runtime declining an unknown BRK, and the return.
+    // The embedder's part of every hit: exception entry (the frame the
+    // installed vectors save), dispatch, the runtime declining an unknown
+    // BRK, and the return.
     let exception = calls(bench_brk).saturating_sub(calls(bench_xol_twin)) / CALLS;
     println!("bench exception_roundtrip {exception}");
     for n in [1usize, 1000, 10000] {

@@ -7,10 +7,12 @@
 //!
 //! 1. CPUs other than affinity-0 zero park (single CPU for now).
 //! 2. At EL2, configure EL2 so it stays out of the way and drop to EL1h.
-//! 3. Enable FP/SIMD: the aarch64-unknown-none target uses NEON registers
-//!    in ordinary code (memcpy, struct copies), so this comes before Rust.
-//! 4. Switch to this CPU's boot stack, install the exception vectors and
-//!    zero .bss.
+//! 3. Enable FP/SIMD. The kernel's compiled code never uses it (the
+//!    aarch64-unknown-none-softfloat target), but the code it probes, the
+//!    engine tests and XOL slots do.
+//! 4. Switch to this CPU's boot stack, install the exception vectors (the
+//!    general-registers table; kernel_main switches to the full-frame one
+//!    for `frame=full`) and zero .bss.
 
 use core::arch::global_asm;
 

@@ -9,8 +9,11 @@
 //! with its arguments:
 //!
 //! ```text
-//! [xol=step|xol=brk|xol=boost] [script=PATH [format=text|json]] COMMAND [ARG...]
+//! [xol=step|xol=brk|xol=boost] [frame=gp|frame=full] [script=PATH [format=text|json]] COMMAND [ARG...]
 //! ```
+//!
+//! `frame=` chooses what the exception entry saves (vectors.rs): general
+//! registers only (default) or the full frame with FP/SIMD state.
 //!
 //! `script=PATH` is the loading convention for probe objects (see
 //! script_cmd.rs): the object is read from the host, loaded and attached
@@ -20,7 +23,7 @@ use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-use probec_runtime::XolMode;
+use probec_runtime::{FrameContents, XolMode};
 
 /// The parsed command line.
 pub struct CmdLine {
@@ -28,6 +31,8 @@ pub struct CmdLine {
     pub raw: String,
     /// How the runtime runs displaced instructions (`xol=`, default step).
     pub xol_mode: XolMode,
+    /// What the exception entry saves (`frame=`, default general registers).
+    pub frame: FrameContents,
     /// The command word, if any.
     pub command: Option<String>,
     /// The command's arguments.
@@ -53,6 +58,7 @@ impl CmdLine {
         let mut cmdline = CmdLine {
             raw: raw.to_string(),
             xol_mode: XolMode::SingleStep,
+            frame: FrameContents::GeneralRegisters,
             command: None,
             args: Vec::new(),
             script: None,
@@ -75,7 +81,10 @@ impl CmdLine {
             ("xol", "step") => self.xol_mode = XolMode::SingleStep,
             ("xol", "brk") => self.xol_mode = XolMode::BrkAfterSlot,
             ("xol", "boost") => self.xol_mode = XolMode::Boost,
-            ("xol", _) => return Err(format!("xol={value}: expected xol=step or xol=brk")),
+            ("xol", _) => return Err(format!("xol={value}: expected xol=step, xol=brk or xol=boost")),
+            ("frame", "gp") => self.frame = FrameContents::GeneralRegisters,
+            ("frame", "full") => self.frame = FrameContents::Full,
+            ("frame", _) => return Err(format!("frame={value}: expected frame=gp or frame=full")),
             ("script", "") => return Err("script=: expected script=PATH (a probe object on the host)".to_string()),
             ("script", path) => self.script = Some(path.to_string()),
             ("format", "text") => self.format = ScriptFormat::Text,

@@ -4,7 +4,7 @@
 use crate::cmdline::CmdLine;
 use crate::{bench, demo, diag, platform, probe_every, script_cmd, symbols, trap_test, workload};
 
-const USAGE: &str = "usage: [xol=step|xol=brk|xol=boost] [script=PATH [format=text|json]] selftest | demo | bench | probe-every [WORKLOAD N]... | fib N | sha256 N | deflate N | sort N";
+const USAGE: &str = "usage: [xol=step|xol=brk|xol=boost] [frame=gp|frame=full] [script=PATH [format=text|json]] selftest | demo | bench | probe-every [WORKLOAD N]... | fib N | sha256 N | deflate N | sort N";
 
 /// Exit status for a bad command line.
 pub const USAGE_EXIT_STATUS: i32 = 2;

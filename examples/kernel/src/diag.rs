@@ -4,7 +4,7 @@
 use alloc::string::String;
 use core::arch::asm;
 
-use probec_runtime::XolMode;
+use probec_runtime::{FrameContents, XolMode};
 
 use crate::cmdline::CmdLine;
 use crate::probe_read::{probe_read_u16, probe_read_u32, probe_read_u64, probe_read_u8};
@@ -26,6 +26,11 @@ pub fn info(cmdline: &CmdLine, entry_el: u64) -> i32 {
     println!("  MIDR_EL1   {:#010x}", cpu::midr());
     println!("  cmdline    {:?}", cmdline.raw);
     println!("  xol mode   {xol}");
+    let frame = match crate::vectors::frame_contents() {
+        FrameContents::GeneralRegisters => "gp (x0-x30, sp, pc, pstate; FP/SIMD left in the registers)",
+        FrameContents::Full => "full (x0-x30, sp, pc, pstate, fpsr, fpcr, q0-q31)",
+    };
+    println!("  frame      {frame}");
     let (s, e) = r(layout::text());
     println!("  text       {s:#x}..{e:#x} (RX)");
     let s = exec_area::start();

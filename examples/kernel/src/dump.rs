@@ -31,7 +31,27 @@ pub fn exception(what: &str, frame: &Frame, esr: u64, far: u64) {
         }
     }
     println!("  sp  {:016x}", frame.sp);
-    println!("  FPSR {:#010x}  FPCR {:#010x}", frame.fpsr, frame.fpcr);
+    // From the registers, not the frame: the general-registers frame does
+    // not save them, and no (softfloat) code since the exception has
+    // changed them, so they hold the interrupted values with either frame.
+    let (fpsr, fpcr) = fpsr_fpcr();
+    println!("  FPSR {fpsr:#010x}  FPCR {fpcr:#010x}");
+}
+
+fn fpsr_fpcr() -> (u64, u64) {
+    let (fpsr, fpcr): (u64, u64);
+    // SAFETY: reading FPSR/FPCR has no side effects (FP is enabled).
+    unsafe {
+        core::arch::asm!(
+            ".arch_extension fp",
+            "mrs {}, fpsr",
+            "mrs {}, fpcr",
+            out(reg) fpsr,
+            out(reg) fpcr,
+            options(nomem, nostack, preserves_flags),
+        )
+    };
+    (fpsr, fpcr)
 }
 
 /// A short description of an exception class.

@@ -28,23 +28,50 @@ pub fn ec(esr: u64) -> u64 {
 
 /// Synchronous exception taken from EL1 (SP_EL1). Returns if handled; the
 /// vector code then restores `frame` (possibly modified) and ERETs.
+///
+/// This is on every probe hit, so it is kept small: the runtime's entry
+/// points first, the kernel's own hooks only when the runtime declines,
+/// and everything fatal out of line in [`unhandled`].
 pub extern "C" fn handle_sync(frame: &mut Frame, esr: u64, far: u64) {
-    let handled = match ec(esr) {
-        EC_BRK64 => trap::on_brk(frame, esr) || trap_test::on_brk(frame, esr),
-        EC_SOFTSTEP_LOWER | EC_SOFTSTEP_CUR => {
-            trap::on_step(frame, esr) || trap_test::on_step(frame, esr)
-        }
+    let ec = ec(esr);
+    // BRK first (every probe hit is one), then software step (the second
+    // exception of a single-stepped XOL hit); the rest out of line.
+    let handled = if ec == EC_BRK64 {
+        trap::on_brk(frame, esr) || trap_test::on_brk(frame, esr)
+    } else if ec == EC_SOFTSTEP_CUR || ec == EC_SOFTSTEP_LOWER {
+        trap::on_step(frame, esr) || trap_test::on_step(frame, esr)
+    } else {
+        handle_abort(frame, esr, far, ec)
+    };
+    if !handled {
+        unhandled(frame, esr, far);
+    }
+}
+
+/// Aborts; `false` for any other class.
+#[inline(never)]
+fn handle_abort(frame: &mut Frame, esr: u64, far: u64, ec: u64) -> bool {
+    match ec {
         // A fault in an XOL slot is the runtime's to fix up or to rewind to
         // the probed address; only then do the kernel's fixups apply.
         EC_DABT_LOWER | EC_DABT_CUR => trap::on_fault(frame, esr, far) || extable::fixup(frame),
         EC_IABT_LOWER | EC_IABT_CUR => trap::on_fault(frame, esr, far),
-        EC_UNKNOWN if semihosting::is_trapped_call(frame.pc) => semihosting_disabled(),
         _ => false,
-    };
-    if !handled {
-        dump::exception("unhandled synchronous exception", frame, esr, far);
-        panic!("unhandled synchronous exception (EC {:#04x}) at {:#x}", ec(esr), frame.pc);
     }
+}
+
+/// A synchronous exception nobody handled: a semihosting call without
+/// semihosting, or a fatal exception (register dump and panic). Out of
+/// line so its formatting does not weigh on `handle_sync`'s stack frame
+/// and saved registers.
+#[cold]
+#[inline(never)]
+fn unhandled(frame: &mut Frame, esr: u64, far: u64) -> ! {
+    if ec(esr) == EC_UNKNOWN && semihosting::is_trapped_call(frame.pc) {
+        semihosting_disabled();
+    }
+    dump::exception("unhandled synchronous exception", frame, esr, far);
+    panic!("unhandled synchronous exception (EC {:#04x}) at {:#x}", ec(esr), frame.pc);
 }
 
 /// Any other vector: IRQ, FIQ, SError, or an exception from SP_EL0 or a

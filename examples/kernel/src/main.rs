@@ -19,7 +19,7 @@
 //! ```text
 //! qemu-system-aarch64 -M virt -cpu cortex-a57 -m 256M -nographic \
 //!     -semihosting-config enable=on,target=native \
-//!     -kernel target/aarch64-unknown-none/release/refkernel \
+//!     -kernel target/aarch64-unknown-none-softfloat/release/refkernel \
 //!     -append "xol=step fib 20"
 //! ```
 //!
@@ -92,12 +92,15 @@ extern "C" fn kernel_main(entry_el: u64) -> ! {
         }
     };
 
+    // The vectors that save what the command line asked for; the runtime
+    // is told the same.
+    vectors::install(cmdline.frame);
     let config = Config {
         xol_mode: cmdline.xol_mode,
         exec_area: ExecArea { start: exec_area::start(), len: exec_area::len() },
         max_probes: 16384,
         return_instances_per_cpu: 64,
-        frame: probec_runtime::FrameContents::Full,
+        frame: cmdline.frame,
     };
     if let Err(e) = probec_runtime::init(&platform::PLATFORM, config) {
         panic!("probec_runtime::init failed: {e}");

@@ -1,8 +1,12 @@
 //! Self-checks of the exception path the probe runtime depends on:
 //!
 //! - `frame-test`: every register survives the vectors' save/restore, and
-//!   every change a handler makes to the frame (x, v, sp, pc, NZCV, FPSR,
-//!   FPCR) is what the interrupted code sees after ERET.
+//!   every change a handler makes to the frame is what the interrupted code
+//!   sees after ERET: x, sp, pc and NZCV always; v, FPSR and FPCR with the
+//!   full frame (`frame=full`). With the general-registers frame (the
+//!   default) the test checks instead that q0–q31, FPSR and FPCR are
+//!   untouched in the registers, both inside the handler and after ERET,
+//!   and that the frame's unsaved v/FPSR/FPCR fields are not restored.
 //! - `step-test`: hardware single-step is delivered as EC 0x33 with this
 //!   kernel's debug setup (OS lock cleared by debug.rs).
 //!
@@ -16,7 +20,9 @@ use core::fmt;
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use probec_runtime::frame::{OFFSET_FPSR, OFFSET_PSTATE, OFFSET_SP, OFFSET_V, OFFSET_X};
-use probec_runtime::Frame;
+use probec_runtime::{Frame, FrameContents};
+
+use crate::vectors;
 
 /// BRK immediate of the frame test.
 pub const FRAME_TEST_BRK: u64 = 0x7e0;
@@ -53,6 +59,9 @@ unsafe impl Sync for FrameCell {}
 
 /// Registers as the code saw them after ERET (NZCV in `pstate`).
 static AFTER: FrameCell = FrameCell(UnsafeCell::new(Frame::zeroed()));
+/// FP/SIMD registers as the BRK hook found them in the CPU (`v`, `fpsr`,
+/// `fpcr` only).
+static IN_HOOK: FrameCell = FrameCell(UnsafeCell::new(Frame::zeroed()));
 /// SP of `frame_test_run` just before the BRK.
 static SP_BEFORE: AtomicU64 = AtomicU64::new(0);
 /// Mismatches the BRK hook found in the saved frame.
@@ -61,6 +70,8 @@ static HOOK_RAN: AtomicBool = AtomicBool::new(false);
 
 global_asm!(
     r#"
+.arch_extension fp
+.arch_extension simd
 .pushsection .text.frame_test, "ax"
 // extern "C" fn frame_test_run(): load every register with a pattern,
 // BRK (the hook checks and changes the frame), store every register into
@@ -150,7 +161,23 @@ frame_test_brk:
     ldp     x19, x20, [sp, #16]
     ldp     x29, x30, [sp], #160
     ret
+
+// extern "C" fn store_fpsimd(frame: *mut Frame): the CPU's q0-q31, FPSR
+// and FPCR into the frame's v, fpsr and fpcr (x1 is scratch).
+.global store_fpsimd
+store_fpsimd:
+    mrs     x1, fpsr
+    str     x1, [x0, #{fpsr}]
+    mrs     x1, fpcr
+    str     x1, [x0, #{fpsr} + 8]
+    add     x1, x0, #{v}
+    .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    str     q\n, [x1, #\n * 16]
+    .endr
+    ret
 .popsection
+.arch_extension nosimd
+.arch_extension nofp
 "#,
     sp_before = sym SP_BEFORE,
     after = sym AFTER,
@@ -165,6 +192,7 @@ frame_test_brk:
 
 extern "C" {
     fn frame_test_run();
+    fn store_fpsimd(frame: *mut Frame);
     static frame_test_brk: u8;
 }
 
@@ -194,35 +222,62 @@ pub fn on_brk(frame: &mut Frame, esr: u64) -> bool {
     true
 }
 
-/// Check that the frame holds exactly what `frame_test_run` loaded, then
-/// change every part of it.
+/// Check the FP/SIMD state `frame_test_run` loaded in `f`'s v, fpsr and
+/// fpcr against the patterns, flipped if `flipped`.
+fn check_fpsimd(e: &AtomicUsize, what: &str, f: &Frame, flipped: bool) {
+    let flip = |v: u128| if flipped { !v } else { v };
+    for n in 0..32 {
+        check(e, what, format_args!("v{n}"), f.v[n], flip(v_pattern(n)));
+    }
+    let (fpsr, fpcr) = if flipped { (0x1e, 0) } else { (1, FPCR_FZ) };
+    check(e, what, format_args!("fpsr"), f.fpsr, fpsr);
+    check(e, what, format_args!("fpcr"), f.fpcr, fpcr);
+}
+
+/// Check that the frame holds exactly what `frame_test_run` loaded (and,
+/// with the general-registers frame, that the FP/SIMD registers still do),
+/// then change every part of it. Out of line: it is not on the hit path.
+#[cold]
+#[inline(never)]
 fn frame_hook(frame: &mut Frame) {
     let e = &HOOK_ERRORS;
-    let what = "saved frame";
     HOOK_RAN.store(true, Ordering::Relaxed);
+    let what = "saved frame";
     for n in 0..31 {
         check(e, what, format_args!("x{n}"), frame.x[n], x_pattern(n));
-    }
-    for n in 0..32 {
-        check(e, what, format_args!("v{n}"), frame.v[n], v_pattern(n));
     }
     check(e, what, format_args!("sp"), frame.sp, SP_BEFORE.load(Ordering::Relaxed));
     check(e, what, format_args!("pc"), frame.pc, &raw const frame_test_brk as u64);
     check(e, what, format_args!("NZCV"), frame.pstate >> PSTATE_NZCV_SHIFT & 0xf, 0x9);
-    check(e, what, format_args!("fpsr"), frame.fpsr, 1);
-    check(e, what, format_args!("fpcr"), frame.fpcr, FPCR_FZ);
+    match vectors::frame_contents() {
+        FrameContents::Full => check_fpsimd(e, what, frame, false),
+        FrameContents::GeneralRegisters => {
+            // Not in the frame: still in the registers, untouched by the
+            // vector and the (softfloat) Rust code that ran since.
+            // SAFETY: IN_HOOK is only written here and read after the test.
+            let regs = unsafe { &mut *IN_HOOK.0.get() };
+            // SAFETY: store_fpsimd writes only the v/fpsr/fpcr fields.
+            unsafe { store_fpsimd(regs) };
+            check_fpsimd(e, "registers in the handler", regs, false);
+        }
+    }
 
     frame.pc += 4;
     frame.sp -= 16;
     frame.pstate ^= 0xf << PSTATE_NZCV_SHIFT;
-    frame.fpsr ^= 0x1f;
-    frame.fpcr ^= FPCR_FZ;
     frame.x.iter_mut().for_each(|x| *x = !*x);
-    frame.v.iter_mut().for_each(|v| *v = !*v);
+    // With the general-registers frame these fields were never saved and
+    // must not be restored: change them anyway, the registers must not.
+    frame.fpsr = 0x1e;
+    frame.fpcr = 0;
+    for (n, v) in frame.v.iter_mut().enumerate() {
+        *v = !v_pattern(n);
+    }
 }
 
 /// `frame-test`: returns the exit status.
 pub fn frame_test() -> i32 {
+    let mode = vectors::frame_contents();
     // SAFETY: frame_test_run follows the C ABI and restores what it must.
     unsafe { frame_test_run() };
     // SAFETY: frame_test_run has finished writing AFTER.
@@ -233,18 +288,19 @@ pub fn frame_test() -> i32 {
     for n in 0..31 {
         check(e, what, format_args!("x{n}"), after.x[n], !x_pattern(n));
     }
-    for n in 0..32 {
-        check(e, what, format_args!("v{n}"), after.v[n], !v_pattern(n));
-    }
     check(e, what, format_args!("sp"), after.sp, SP_BEFORE.load(Ordering::Relaxed) - 16);
     check(e, what, format_args!("NZCV"), after.pstate >> PSTATE_NZCV_SHIFT, 0x6);
-    check(e, what, format_args!("fpsr"), after.fpsr, 0x1e);
-    check(e, what, format_args!("fpcr"), after.fpcr, 0);
+    // Full frame: the handler's changes; general registers: unchanged.
+    check_fpsimd(e, what, after, mode == FrameContents::Full);
     let hook = HOOK_ERRORS.load(Ordering::Relaxed);
     let ran = HOOK_RAN.load(Ordering::Relaxed);
     let after = errors.load(Ordering::Relaxed);
+    // The general-registers frame's "saved frame" check includes the FP/SIMD
+    // registers inside the handler, its "restored frame" check those after
+    // ERET.
     println!(
-        "frame-test: saved frame {}, restored frame {}",
+        "frame-test: {} frame: saved frame {}, restored frame {}",
+        if mode == FrameContents::Full { "full" } else { "gp" },
         if ran && hook == 0 { "ok" } else { "FAILED" },
         if after == 0 { "ok" } else { "FAILED" }
     );

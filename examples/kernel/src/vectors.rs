@@ -1,13 +1,24 @@
 //! Exception vectors (VBAR_EL1) and the register frame save/restore.
 //!
-//! Every exception saves the complete interrupted state as a
-//! `probec_runtime::Frame` on the current stack (SP_EL1: the kernel runs on
-//! SP_EL1 and takes exceptions on the same stack), calls Rust with a
-//! pointer to it, and, for synchronous exceptions from EL1, restores the
-//! frame and returns with ERET. Everything in the frame may have been
-//! changed by the handler: the probe runtime rewrites pc (ELR), pstate
-//! (SPSR: SS, D, NZCV, ...), x and v registers when it simulates an
-//! instruction or sends the CPU to an XOL slot, and in principle sp.
+//! Every exception saves the interrupted state as a `probec_runtime::Frame`
+//! on the current stack (SP_EL1: the kernel runs on SP_EL1 and takes
+//! exceptions on the same stack), calls Rust with a pointer to it, and, for
+//! synchronous exceptions from EL1, restores the frame and returns with
+//! ERET. Everything saved in the frame may have been changed by the
+//! handler: the probe runtime rewrites pc (ELR), pstate (SPSR: SS, D,
+//! NZCV, ...) and x registers when it simulates an instruction or sends
+//! the CPU to an XOL slot, and in principle sp.
+//!
+//! Two vector tables, one chosen at boot ([`install`]):
+//!
+//! - [`FrameContents::GeneralRegisters`] (the default): x0–x30, SP, ELR
+//!   (`pc`) and SPSR (`pstate`) only, as Linux does. The kernel is built
+//!   for `aarch64-unknown-none-softfloat`, so no Rust code between the
+//!   exception and its return touches FP/SIMD state: q0–q31, FPSR and FPCR
+//!   stay live in the registers. The frame's `v`, `fpsr` and `fpcr` are
+//!   left unwritten (whatever was on the stack).
+//! - [`FrameContents::Full`] (`frame=full`): the same, plus FPSR, FPCR and
+//!   q0–q31 saved into the frame and restored from it.
 //!
 //! Stack picture on entry to Rust (addresses grow up):
 //!
@@ -20,13 +31,16 @@
 //! Only "current EL with SP_ELx" synchronous exceptions are handled
 //! (BRK, software step, aborts); IRQ, FIQ, SError and anything from SP_EL0
 //! or a lower EL is reported and the kernel panics (no interrupts are used
-//! yet, and there is no EL0).
+//! yet, and there is no EL0). Both tables share those entries, which save
+//! the general registers for the dump and never return.
 
-use core::arch::global_asm;
+use core::arch::{asm, global_asm};
+use core::sync::atomic::{AtomicBool, Ordering};
 
 use probec_runtime::frame::{
     FRAME_SIZE, OFFSET_FPCR, OFFSET_FPSR, OFFSET_PC, OFFSET_PSTATE, OFFSET_SP, OFFSET_V, OFFSET_X,
 };
+use probec_runtime::FrameContents;
 
 use crate::exceptions::{handle_sync, handle_unexpected};
 
@@ -43,9 +57,14 @@ const _: () = {
 
 global_asm!(
     r#"
-// Save the interrupted context as a Frame at [sp, #-FRAME_SIZE]. Clobbers
+// The full-frame entry saves FP/SIMD registers; the target has no FP/SIMD
+// for compiled code, so the assembler must be told they exist.
+.arch_extension fp
+.arch_extension simd
+
+// Save x0-x30, SP, ELR and SPSR as a Frame at [sp, #-FRAME_SIZE]. Clobbers
 // nothing before it is saved: x0/x1 are stored first, then used as scratch.
-.macro save_frame
+.macro save_gp
     sub     sp, sp, #{frame_size}
     stp     x0, x1, [sp, #{x} + 0 * 8]
     stp     x2, x3, [sp, #{x} + 2 * 8]
@@ -69,6 +88,10 @@ global_asm!(
     mrs     x0, elr_el1
     mrs     x1, spsr_el1
     stp     x0, x1, [sp, #{pc}]
+.endm
+
+// After save_gp (x0/x1 are saved, free as scratch): FPSR, FPCR, q0-q31.
+.macro save_fpsimd
     mrs     x0, fpsr
     mrs     x1, fpcr
     stp     x0, x1, [sp, #{fpsr}]
@@ -91,13 +114,10 @@ global_asm!(
     stp     q30, q31, [x0, #30 * 16]
 .endm
 
-// Restore everything from the Frame at sp and ERET. x0 holds the frame
-// address until the very last load; sp is switched to frame.sp just before
-// that, so the frame is read, never written, after sp moves (interrupts are
-// masked, nothing else can use the stack in between).
-.macro restore_frame_and_eret
-    mov     x0, sp
-    add     x1, x0, #{v}
+// Before restore_gp_and_eret (which reloads every x register): q0-q31,
+// FPSR and FPCR from the Frame at sp, with x1/x2 as scratch.
+.macro restore_fpsimd
+    add     x1, sp, #{v}
     ldp     q0, q1, [x1, #0 * 16]
     ldp     q2, q3, [x1, #2 * 16]
     ldp     q4, q5, [x1, #4 * 16]
@@ -114,9 +134,17 @@ global_asm!(
     ldp     q26, q27, [x1, #26 * 16]
     ldp     q28, q29, [x1, #28 * 16]
     ldp     q30, q31, [x1, #30 * 16]
-    ldp     x1, x2, [x0, #{fpsr}]
+    ldp     x1, x2, [sp, #{fpsr}]
     msr     fpsr, x1
     msr     fpcr, x2
+.endm
+
+// Restore ELR, SPSR, x0-x30 and SP from the Frame at sp and ERET. x0 holds
+// the frame address until the very last load; sp is switched to frame.sp
+// just before that, so the frame is read, never written, after sp moves
+// (interrupts are masked, nothing else can use the stack in between).
+.macro restore_gp_and_eret
+    mov     x0, sp
     ldp     x1, x2, [x0, #{pc}]
     msr     elr_el1, x1             // frame.pc
     msr     spsr_el1, x2            // frame.pstate
@@ -140,37 +168,33 @@ global_asm!(
     eret
 .endm
 
+// handle_sync(frame, esr, far) returns only if the exception was handled.
+// ESR and FAR are read before any Rust code can take another exception.
+.macro call_handle_sync
+    mov     x0, sp
+    mrs     x1, esr_el1
+    mrs     x2, far_el1
+    bl      {handle_sync}
+.endm
+
 // A vector table slot is 32 instructions: branch to the real entry code.
 .macro vector target
     .balign 128
     b       \target
 .endm
 
-// Entry for an exception the kernel does not handle: save the frame for
-// the dump, then handle_unexpected(frame, kind, esr, far), which panics.
-.macro unexpected_entry kind
-unexpected_\kind:
-    save_frame
-    mov     x0, sp
-    mov     x1, #\kind
-    mrs     x2, esr_el1
-    mrs     x3, far_el1
-    bl      {handle_unexpected}
-    b       .
-.endm
-
-.pushsection .text.vectors, "ax"
-
+// 16 slots; only "current EL with SP_ELx, synchronous" differs per table.
+.macro vector_table name, el1h_sync
 .balign 2048
-.global exception_vectors
-exception_vectors:
+.global \name
+\name:
     // Current EL with SP_EL0 (kind 0-3): the kernel never runs on SP_EL0.
     vector  unexpected_0
     vector  unexpected_1
     vector  unexpected_2
     vector  unexpected_3
     // Current EL with SP_ELx (kind 4-7): the kernel itself.
-    vector  el1h_sync
+    vector  \el1h_sync
     vector  unexpected_5
     vector  unexpected_6
     vector  unexpected_7
@@ -183,17 +207,40 @@ exception_vectors:
     vector  unexpected_13
     vector  unexpected_14
     vector  unexpected_15
+.endm
+
+// Entry for an exception the kernel does not handle: save the general
+// registers for the dump, then handle_unexpected(frame, kind, esr, far),
+// which panics.
+.macro unexpected_entry kind
+unexpected_\kind:
+    save_gp
+    mov     x0, sp
+    mov     x1, #\kind
+    mrs     x2, esr_el1
+    mrs     x3, far_el1
+    bl      {handle_unexpected}
+    b       .
+.endm
+
+.pushsection .text.vectors, "ax"
+
+vector_table exception_vectors, el1h_sync
+vector_table exception_vectors_full, el1h_sync_full
 
 // Synchronous exception from EL1: BRK, software step, aborts, ...
-// handle_sync(frame, esr, far) returns only if the exception was handled.
-// ESR and FAR are read before any Rust code can take another exception.
 el1h_sync:
-    save_frame
-    mov     x0, sp
-    mrs     x1, esr_el1
-    mrs     x2, far_el1
-    bl      {handle_sync}
-    restore_frame_and_eret
+    save_gp
+    call_handle_sync
+    restore_gp_and_eret
+
+// The same with FP/SIMD state in the frame (frame=full).
+el1h_sync_full:
+    save_gp
+    save_fpsimd
+    call_handle_sync
+    restore_fpsimd
+    restore_gp_and_eret
 
     unexpected_entry 0
     unexpected_entry 1
@@ -212,6 +259,8 @@ el1h_sync:
     unexpected_entry 15
 
 .popsection
+.arch_extension nosimd
+.arch_extension nofp
 "#,
     frame_size = const FRAME_SIZE,
     x = const OFFSET_X,
@@ -221,3 +270,33 @@ el1h_sync:
     handle_sync = sym handle_sync,
     handle_unexpected = sym handle_unexpected,
 );
+
+extern "C" {
+    static exception_vectors: u8;
+    static exception_vectors_full: u8;
+}
+
+/// Set once `install` chose the full-frame table.
+static FULL: AtomicBool = AtomicBool::new(false);
+
+/// Point VBAR_EL1 at the table that saves `frame` (boot.rs installed the
+/// general-registers table before any Rust code ran).
+pub fn install(frame: FrameContents) {
+    let table = match frame {
+        FrameContents::GeneralRegisters => &raw const exception_vectors,
+        FrameContents::Full => &raw const exception_vectors_full,
+    };
+    FULL.store(frame == FrameContents::Full, Ordering::Relaxed);
+    // SAFETY: both tables are complete, 2 KiB-aligned vector tables; no
+    // exception is in progress (this runs from kernel_main).
+    unsafe { asm!("msr vbar_el1, {}", "isb", in(reg) table as u64, options(nostack, preserves_flags)) };
+}
+
+/// What the installed vectors save in a frame.
+pub fn frame_contents() -> FrameContents {
+    if FULL.load(Ordering::Relaxed) {
+        FrameContents::Full
+    } else {
+        FrameContents::GeneralRegisters
+    }
+}

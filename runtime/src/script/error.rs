@@ -35,6 +35,24 @@ pub enum LoadError {
     /// A relocation cannot be applied (target out of range, unexpected
     /// instruction, undefined symbol that is not a runtime helper).
     Relocation(String),
+    /// Handler code uses an FP/SIMD, SVE or SME instruction, but the
+    /// embedder's exceptions do not preserve FP/SIMD state
+    /// ([`crate::FrameContents::GeneralRegisters`]). See
+    /// [`super::code`] for which bytes count as code.
+    FpSimd {
+        /// The function symbol whose code contains the instruction.
+        symbol: String,
+        /// Whether that symbol is a handler (named by a probe descriptor).
+        handler: bool,
+        /// The code section.
+        section: String,
+        /// Byte offset of the instruction in the section.
+        offset: u64,
+        /// Byte offset of the instruction from the symbol.
+        symbol_offset: u64,
+        /// The instruction word.
+        word: u32,
+    },
     /// A probe names a symbol the embedder's symbol table does not have.
     UnknownSymbol {
         /// The probe as written (`kprobe:fib`).
@@ -89,6 +107,13 @@ impl fmt::Display for LoadError {
             LoadError::Requirement(m) => write!(f, "unmet requirement: {m}"),
             LoadError::Resources(m) => write!(f, "not enough resources: {m}"),
             LoadError::Relocation(m) => write!(f, "cannot relocate: {m}"),
+            LoadError::FpSimd { symbol, handler, section, offset, symbol_offset, word } => write!(
+                f,
+                "{} `{symbol}` uses FP/SIMD register instruction {word:#010x} at {section}+{offset:#x} (`{symbol}`+{symbol_offset:#x}); \
+                 this target's exceptions do not preserve FP/SIMD state (FrameContents::GeneralRegisters), \
+                 so handler code may use general-purpose registers only",
+                if *handler { "handler" } else { "function" }
+            ),
             LoadError::UnknownSymbol { probe, symbol, close } => {
                 write!(f, "{probe}: unknown symbol `{symbol}`")?;
                 if !close.is_empty() {

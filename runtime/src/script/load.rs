@@ -9,7 +9,7 @@ use super::resolve::{self, Point};
 use super::ring::Ring;
 use super::spec::ProbeKind;
 use super::state::{Attachment, ScriptState};
-use super::{check_context, code_area, sites, LoadOptions, Registry, Script, ScriptId, Slot, SymbolSource, REGISTRY};
+use super::{check_context, code, code_area, sites, LoadOptions, Registry, Script, ScriptId, Slot, SymbolSource, REGISTRY};
 use crate::abi;
 use crate::probes;
 use alloc::boxed::Box;
@@ -48,6 +48,7 @@ pub fn load(object: &[u8], symbols: &dyn SymbolSource, options: &LoadOptions) ->
         cpu_features: options.cpu_features.unwrap_or_else(cpu_features),
     };
     let v = object::validate(object, &limits)?;
+    code::check_frame(&v, rt.frame)?;
     for name in &v.requires {
         if rt.platform.context_value(name).is_none() {
             return Err(LoadError::Requirement(alloc::format!("the script uses `{name}`, which this embedder does not provide")));

@@ -1,7 +1,9 @@
 //! Loading compiled scripts (probes.o) into the running target.
 //!
 //! [`load`] validates an object completely ([`object`], [`descs`],
-//! [`relocate`]) before it touches anything, resolves every probe target
+//! [`relocate`]; on targets whose exceptions save only the general-purpose
+//! registers also that no handler code uses FP/SIMD, [`code`]) before it
+//! touches anything, resolves every probe target
 //! against the embedder's [`SymbolSource`] ([`resolve`]), checks that
 //! every new probe point can be armed, then places the code ([`place`],
 //! [`code_area`]), allocates maps and rings, attaches every probe point
@@ -16,6 +18,7 @@
 //! and [`crate::Platform::context_value`] (`tid`, `pid`, ...). See
 //! docs/runtime-scripts.md.
 
+pub mod code;
 pub mod code_area;
 pub mod descs;
 pub mod elf;

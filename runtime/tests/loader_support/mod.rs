@@ -57,12 +57,24 @@ impl Platform for Host {
 pub static HOST: OnceLock<&'static Host> = OnceLock::new();
 pub static SERIAL: Mutex<()> = Mutex::new(());
 
+/// Set up the runtime (once per process) with the frame contents an
+/// earlier [`setup_with`] chose, else [`FrameContents::Full`].
 pub fn setup() -> (&'static Host, MutexGuard<'static, ()>) {
+    setup_with(FRAME.get().copied().unwrap_or(FrameContents::Full))
+}
+
+/// The frame contents the runtime of this test process was set up with.
+static FRAME: OnceLock<FrameContents> = OnceLock::new();
+
+/// [`setup`] with the embedder's frame contents (one per test process:
+/// the runtime is initialised once).
+pub fn setup_with(frame: FrameContents) -> (&'static Host, MutexGuard<'static, ()>) {
+    assert_eq!(*FRAME.get_or_init(|| frame), frame, "one FrameContents per test process");
     let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let host = *HOST.get_or_init(|| {
         let buf = |n: usize, fill: u32| Box::leak(vec![fill; n / 4].into_boxed_slice()).as_ptr() as usize;
         let host: &'static Host = Box::leak(Box::new(Host { text: buf(TEXT, 0xd503_201f), exec: buf(EXEC, 0), code: buf(CODE, 0) }));
-        let config = Config { xol_mode: XolMode::BrkAfterSlot, exec_area: ExecArea { start: host.exec, len: EXEC }, max_probes: 64, return_instances_per_cpu: 4, frame: FrameContents::Full };
+        let config = Config { xol_mode: XolMode::BrkAfterSlot, exec_area: ExecArea { start: host.exec, len: EXEC }, max_probes: 64, return_instances_per_cpu: 4, frame };
         probec_runtime::init(host, config).unwrap();
         script::set_code_area(ExecArea { start: host.code, len: CODE }).unwrap();
         host
@@ -96,8 +108,12 @@ impl Strtab {
 
 /// A probec object described at the descriptor level.
 pub struct Spec {
-    /// Handler functions in .text: (symbol, code).
+    /// Handler functions in .text: (symbol, code); an empty name appends
+    /// the code without a symbol.
     pub funcs: Vec<(&'static str, Vec<u8>)>,
+    /// Local STT_NOTYPE symbols in .text: (name, offset). Mapping symbols
+    /// (`$x`, `$d`) and handler labels.
+    pub labels: Vec<(&'static str, u64)>,
     /// Relocations in .text: (offset, symbol, type, addend).
     pub relocs: Vec<(u64, &'static str, u32, i64)>,
     pub rodata: Vec<u8>,
@@ -118,6 +134,7 @@ pub const NOP4: [u8; 4] = [0x1f, 0x20, 0x03, 0xd5];
 pub fn base() -> Spec {
     Spec {
         funcs: vec![("BEGIN", NOP4.repeat(2)), ("kprobe:target", NOP4.repeat(2)), ("END", NOP4.repeat(2))],
+        labels: vec![],
         relocs: vec![],
         rodata: vec![],
         probes: vec![
@@ -144,6 +161,9 @@ pub fn build(spec: &Spec) -> Vec<u8> {
     for (name, code) in &spec.funcs {
         let off = o.append_section_data(text, code, 4);
         offsets.push(off);
+        if name.is_empty() {
+            continue;
+        }
         o.add_symbol(Symbol {
             name: name.as_bytes().to_vec(),
             value: off,
@@ -154,6 +174,9 @@ pub fn build(spec: &Spec) -> Vec<u8> {
             section: SymbolSection::Section(text),
             flags: SymbolFlags::None,
         });
+    }
+    for &(name, value) in &spec.labels {
+        o.add_symbol(Symbol { name: name.as_bytes().to_vec(), value, size: 0, kind: SymbolKind::Label, scope: SymbolScope::Compilation, weak: false, section: SymbolSection::Section(text), flags: SymbolFlags::None });
     }
     if !spec.rodata.is_empty() {
         let ro = o.section_id(StandardSection::ReadOnlyData);
@@ -263,4 +286,24 @@ pub fn refused(obj: &[u8], options: &LoadOptions) -> String {
 pub fn assert_refused(obj: &[u8], expected: &str) {
     let msg = refused(obj, &opts());
     assert!(msg.contains(expected), "expected {expected:?} in {msg:?}");
+}
+
+// ---- FP/SIMD in handler code ------------------------------------------------
+
+pub const RET4: [u8; 4] = [0xc0, 0x03, 0x5f, 0xd6];
+/// `fadd d0, d1, d0`.
+pub const FADD: u32 = 0x1e60_2820;
+
+/// Little-endian bytes of instruction words.
+pub fn words(w: &[u32]) -> Vec<u8> {
+    w.iter().flat_map(|w| w.to_le_bytes()).collect()
+}
+
+/// `base()` with `fadd d0, d1, d0` in the kprobe handler: BEGIN is 8
+/// bytes at .text+0, `kprobe:target` is `nop; fadd; ret` at .text+8, so
+/// the FADD is at .text+0xc, `kprobe:target`+0x4.
+pub fn fp_handler() -> Spec {
+    let mut s = base();
+    s.funcs[1].1 = words(&[0xd503_201f, FADD, 0xd65f_03c0]);
+    s
 }

@@ -1,7 +1,8 @@
 //! Each snippet run natively, then with a probe on its instruction, from
 //! the same inputs: every output register, NZCV, SIMD register, the SP
 //! change and the memory buffer must match, and the handlers must have run
-//! once per run with the frame at the probed address.
+//! once per run with the frame at the probed address. In Boost mode the
+//! probe has no post-handler, so out-of-line snippets run boosted.
 
 use crate::block::Block;
 use crate::report::Report;
@@ -12,7 +13,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use probec_runtime::arch::aarch64::decode::Decoded;
-use probec_runtime::{attach, check, detach, stats, Handlers, HitContext};
+use probec_runtime::{attach, check, detach, stats, HitContext, XolMode};
 
 static PRE: AtomicU64 = AtomicU64::new(0);
 static POST: AtomicU64 = AtomicU64::new(0);
@@ -101,8 +102,10 @@ fn test_snippet(snippet: &Snippet, slot: &mut Block) -> Result<(), String> {
     PRE.store(0, Ordering::Relaxed);
     POST.store(0, Ordering::Relaxed);
     PRE_PC_WRONG.store(false, Ordering::Relaxed);
-    let id = attach(snippet.probe, Handlers { pre: Some(pre), post: Some(post), ret: None }, 0)
+    let with_post = crate::xol_mode() != XolMode::Boost;
+    let id = attach(snippet.probe, crate::handlers(pre, post, with_post), 0)
         .map_err(|e| alloc::format!("attach: {e}"))?;
+    let (boosted, want_boosted) = (crate::is_boosted(id), crate::expect_boosted(class, with_post));
     ensure!(text::word(snippet.probe) == text::PROBE_BRK, "BRK not planted");
     let probed: Vec<Block> = runs.iter().map(|input| execute(snippet, slot, input)).collect();
     let counters = stats(id);
@@ -111,10 +114,12 @@ fn test_snippet(snippet: &Snippet, slot: &mut Block) -> Result<(), String> {
     for (i, (n, p)) in native.iter().zip(&probed).enumerate() {
         ensure!(n == p, "run {i} (nzcv in {:#x}) diverged:{}", runs[i].in_nzcv, describe(n, p));
     }
+    ensure!(boosted == want_boosted, "slot boosted: {boosted}, expected {want_boosted}");
     let expected = runs.len() as u64;
+    let expected_post = if with_post { expected } else { 0 };
     ensure!(
-        PRE.load(Ordering::Relaxed) == expected && POST.load(Ordering::Relaxed) == expected,
-        "handlers ran pre {} post {} times, expected {expected}",
+        PRE.load(Ordering::Relaxed) == expected && POST.load(Ordering::Relaxed) == expected_post,
+        "handlers ran pre {} post {} times, expected {expected} and {expected_post}",
         PRE.load(Ordering::Relaxed),
         POST.load(Ordering::Relaxed)
     );

@@ -3,12 +3,16 @@
 //! the results back. The first instruction of `body` carries the global
 //! label `probe_<name>`, where the tests attach the probe. X19 holds the
 //! block pointer and X20 the SP before the body, so neither may be written
-//! by a snippet.
+//! by a snippet. The kernel is built for a target without FP/SIMD
+//! (`aarch64-unknown-none-softfloat`), so the assembly enables them for
+//! itself: snippets load and store Q0–Q3 and some test FP/SIMD instructions.
 
 /// Define snippet `$name` (see module docs).
 macro_rules! snippet {
     ($name:literal, $setup:expr, $body:expr) => {
         core::arch::global_asm!(concat!(
+            ".arch_extension fp\n",
+            ".arch_extension simd\n",
             ".pushsection .text.snippet_", $name, ", \"ax\"\n",
             ".balign 4\n",
             ".global snip_", $name, "\n",
@@ -54,6 +58,8 @@ macro_rules! snippet {
             "    ldp x29, x30, [sp], #32\n",
             "    ret\n",
             ".popsection\n",
+            ".arch_extension nosimd\n",
+            ".arch_extension nofp\n",
         ));
     };
 }

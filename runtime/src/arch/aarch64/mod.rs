@@ -10,3 +10,4 @@ pub mod insn;
 pub mod simulate;
 pub mod vreg;
 pub mod features;
+pub mod fpsimd;

@@ -85,6 +85,9 @@ const _: () = {
 
 global_asm!(
     r#"
+// FP/SIMD instructions on a target whose compiled code has none.
+.arch_extension fp
+.arch_extension simd
 .pushsection .rodata.probec_diff_templates, "a"
 .balign 4
 .global probec_diff_prologue
@@ -229,6 +232,8 @@ probec_diff_common:
 .global probec_diff_common_end
 probec_diff_common_end:
 .popsection
+.arch_extension nosimd
+.arch_extension nofp
 "#,
     out = const OUT,
     aux = const AUX,

@@ -27,7 +27,7 @@ use gen::{Class, Cx, Expect};
 use harness::{Harness, Regs};
 use page::Page;
 use probec_runtime::arch::aarch64::decode::{decode, Decoded};
-use probec_runtime::{attach, detach, stats, Handlers, HitContext, Platform};
+use probec_runtime::{attach, detach, stats, FrameContents, HitContext, Platform, XolMode};
 use rng::Rng;
 
 /// Executable memory for generated code, inside the text range the
@@ -99,8 +99,12 @@ fn pre(ctx: &mut HitContext<'_>) {
         1 => f.x[9] ^= 1,
         2 => f.sp -= 16,
         3 => f.pstate ^= 1 << 30,
-        4 => f.v[7] ^= 1 << 64,
-        5 => f.fpsr ^= 1 << 27,
+        4 if full_frame() => f.v[7] ^= 1 << 64,
+        5 if full_frame() => f.fpsr ^= 1 << 27,
+        // The general-registers frame has no v/fpsr: what the probed code
+        // sees is what is in the registers, so corrupt those.
+        4 => corrupt_q7_register(),
+        5 => corrupt_fpsr_register(),
         6 => {
             let at = CORRUPT_AT.load(Ordering::Relaxed) as *mut u8;
             // SAFETY: the self-check points this at the data buffer.
@@ -108,6 +112,44 @@ fn pre(ctx: &mut HitContext<'_>) {
         }
         _ => {}
     }
+}
+
+/// The embedder's exception frames hold FP/SIMD state.
+fn full_frame() -> bool {
+    crate::frame_contents() == FrameContents::Full
+}
+
+/// Flip bit 64 of Q7 in the CPU (under the general-registers frame it is
+/// live in the register while a handler runs; compiled code of this
+/// softfloat target never uses it, so nothing else is disturbed).
+fn corrupt_q7_register() {
+    // SAFETY: changes only Q7, which no compiled code uses.
+    unsafe {
+        core::arch::asm!(
+            ".arch_extension fp",
+            ".arch_extension simd",
+            "mov {t}, v7.d[1]",
+            "eor {t}, {t}, #1",
+            "mov v7.d[1], {t}",
+            t = out(reg) _,
+            options(nomem, nostack, preserves_flags),
+        )
+    };
+}
+
+/// Flip FPSR.QC in the CPU (as `corrupt_q7_register`).
+fn corrupt_fpsr_register() {
+    // SAFETY: changes only FPSR, which no compiled code uses.
+    unsafe {
+        core::arch::asm!(
+            ".arch_extension fp",
+            "mrs {t}, fpsr",
+            "eor {t}, {t}, #(1 << 27)",
+            "msr fpsr, {t}",
+            t = out(reg) _,
+            options(nomem, nostack, preserves_flags),
+        )
+    };
 }
 
 fn post(ctx: &mut HitContext<'_>) {
@@ -267,10 +309,11 @@ pub fn run(platform: &'static dyn Platform, test_page: TestPage, opts: DiffOptio
     let feat = Features::detect();
     let say = |s: &str| platform.console_write(s);
     say(&alloc::format!(
-        "differential: seed {:#x}, instructions {}..{}, features: {}\n",
+        "differential: seed {:#x}, instructions {}..{}, {}, features: {}\n",
         opts.seed,
         opts.first,
         opts.first + opts.count,
+        crate::configuration(),
         feat.names()
     ));
     let Some(page) = Page::new(platform, test_page.start, test_page.len, opts.seed) else {
@@ -349,7 +392,11 @@ pub fn run(platform: &'static dyn Platform, test_page: TestPage, opts: DiffOptio
         }
         stat.run += 1;
         summary.instructions += 1;
-        let failure = check_one(&mut suite, class, slot, word, decoded, &input, &buf_init, &stack_init, &mut native, &mut probed);
+        // In Boost mode most probes go without a post-handler so their slot
+        // is boosted; every 8th keeps one and gets the BRK-after-slot
+        // fallback. Elsewhere both handlers, as always.
+        let with_post = crate::xol_mode() != XolMode::Boost || index % 8 == 0;
+        let failure = check_one(&mut suite, class, slot, word, decoded, with_post, &input, &buf_init, &stack_init, &mut native, &mut probed);
         if let Some(why) = failure {
             stat.diverged += 1;
             summary.divergences += 1;
@@ -402,8 +449,9 @@ pub fn run(platform: &'static dyn Platform, test_page: TestPage, opts: DiffOptio
     summary
 }
 
-/// Run one instruction natively and probed; `Some(description)` if they
-/// differ or the probe misbehaved.
+/// Run one instruction natively and probed, with a pre-handler and, if
+/// `with_post`, a post-handler; `Some(description)` if they differ or the
+/// probe misbehaved.
 #[allow(clippy::too_many_arguments)]
 fn check_one(
     suite: &mut Suite<'_>,
@@ -411,6 +459,7 @@ fn check_one(
     slot: usize,
     word: u32,
     decoded: Decoded,
+    with_post: bool,
     input: &Regs,
     buf_init: &[u8],
     stack_init: &[u8],
@@ -427,10 +476,11 @@ fn check_one(
     POST.store(0, Ordering::Relaxed);
     PRE_PC_WRONG.store(false, Ordering::Relaxed);
     PROBE_ADDR.store(pc as u64, Ordering::Relaxed);
-    let id = match attach(pc, Handlers { pre: Some(pre), post: Some(post), ret: None }, 0) {
+    let id = match attach(pc, crate::handlers(pre, post, with_post), 0) {
         Ok(id) => id,
         Err(e) => return Some(alloc::format!("\n    attach refused: {e}")),
     };
+    let (boosted, want_boosted) = (crate::is_boosted(id), crate::expect_boosted(decoded, with_post));
     // SAFETY: the slot is mapped text.
     let armed = unsafe { core::ptr::read_volatile(pc as *const u32) };
     suite.execute(slot, input, buf_init, stack_init, probed);
@@ -457,8 +507,12 @@ fn check_one(
         why += &alloc::format!("\n    word after detach {restored:#010x}");
     }
     let (pre_n, post_n) = (PRE.load(Ordering::Relaxed), POST.load(Ordering::Relaxed));
-    if pre_n != 1 || post_n != 1 || hits != Some(1) {
-        why += &alloc::format!("\n    handlers ran pre {pre_n} post {post_n} times, hits {hits:?} (expected 1)");
+    let want_post = with_post as u64;
+    if pre_n != 1 || post_n != want_post || hits != Some(1) {
+        why += &alloc::format!("\n    handlers ran pre {pre_n} post {post_n} times, hits {hits:?} (expected 1, {want_post}, 1)");
+    }
+    if boosted != want_boosted {
+        why += &alloc::format!("\n    slot boosted: {boosted}, expected {want_boosted}");
     }
     if PRE_PC_WRONG.load(Ordering::Relaxed) {
         why += "\n    the pre-handler's frame pc was not the probed address";
@@ -484,7 +538,10 @@ fn self_check(suite: &mut Suite<'_>, buf: &[u8], stack: &[u8], native: &mut Outc
                 if *what == "pc after" { suite.page.slot(0) as u64 + 16 } else { suite.mem.buf as u64 + 100 },
                 Ordering::Relaxed,
             );
-            let why = check_one(suite, class, 0, word, decode(word), &input, buf, stack, native, probed);
+            // The resume PC is corrupted by the post-handler; the rest by
+            // the pre-handler, on a boosted slot in Boost mode.
+            let with_post = crate::xol_mode() != XolMode::Boost || *what == "pc after";
+            let why = check_one(suite, class, 0, word, decode(word), with_post, &input, buf, stack, native, probed);
             CORRUPT.store(0, Ordering::Relaxed);
             if why.is_none() {
                 missed += 1;
