@@ -5,7 +5,8 @@
 
 use crate::arch::aarch64::brk::{PROBE_IMM, RETURN_IMM, SLOT_IMM};
 use crate::arch::aarch64::pstate::{Syndrome, ESR};
-use crate::runtime;
+use crate::percpu::{HitState, PerCpu};
+use crate::runtime::{self, Runtime};
 use crate::{hit, retprobe, Frame};
 
 /// BRK exception (ESR.EC 0x3C) taken at EL1. `esr` is ESR_EL1.
@@ -19,48 +20,57 @@ pub fn on_brk(frame: &mut Frame, esr: u64) -> bool {
     if !syndrome.matches_all(ESR::EC::Brk64) {
         return false;
     }
-    let imm = syndrome.read(ESR::BRK_IMM) as u16;
-    if !matches!(imm, PROBE_IMM | SLOT_IMM | RETURN_IMM) {
-        return false;
+    // One entry point per immediate, so the hot one (a probe) does not
+    // dispatch again.
+    match syndrome.read(ESR::BRK_IMM) as u16 {
+        PROBE_IMM => probe_brk(frame),
+        SLOT_IMM => slot_brk(frame),
+        RETURN_IMM => return_brk(frame),
+        _ => false,
     }
-    runtime_brk(frame, imm)
 }
 
-/// One of the runtime's own BRKs.
-#[inline(never)]
-fn runtime_brk(frame: &mut Frame, imm: u16) -> bool {
+/// Run `f` as runtime trap code on this CPU (see [`PerCpu::enter_trap`]).
+#[inline(always)]
+fn in_trap(f: impl FnOnce(&Runtime, usize, &PerCpu, &HitState) -> bool) -> bool {
     let Some(rt) = runtime::get() else { return false };
     let cpu = rt.platform.cpu_id();
     let this = &rt.cpus[cpu];
     // SAFETY: this CPU's state, in exception context.
     let state = unsafe { this.enter_trap() };
-    let handled = match imm {
-        PROBE_IMM => hit::probe_hit(rt, cpu, this, state, frame),
-        SLOT_IMM => {
-            rt.slots.slot_of_trailing_brk(frame.pc as usize).is_some() && hit::slot_done(rt, cpu, this, state, frame)
-        }
-        _ => retprobe::return_hit(rt, cpu, this, state, frame),
-    };
+    let handled = f(rt, cpu, this, state);
     // SAFETY: as above.
     unsafe { this.leave_trap() };
     handled
+}
+
+/// `BRK #PROBE_IMM`: a probe hit.
+#[inline(never)]
+fn probe_brk(frame: &mut Frame) -> bool {
+    in_trap(|rt, cpu, this, state| hit::probe_hit(rt, cpu, this, state, frame))
+}
+
+/// `BRK #SLOT_IMM`: the end of a BRK-after-slot slot.
+#[inline(never)]
+fn slot_brk(frame: &mut Frame) -> bool {
+    in_trap(|rt, cpu, this, state| {
+        rt.slots.slot_of_trailing_brk(frame.pc as usize).is_some() && hit::slot_done(rt, cpu, this, state, frame)
+    })
+}
+
+/// `BRK #RETURN_IMM`: a hooked function returned to the trampoline.
+#[inline(never)]
+fn return_brk(frame: &mut Frame) -> bool {
+    in_trap(|rt, cpu, this, state| retprobe::return_hit(rt, cpu, this, state, frame))
 }
 
 /// Software-step exception (ESR.EC 0x32 or 0x33). `esr` is ESR_EL1.
 pub fn on_step(frame: &mut Frame, esr: u64) -> bool {
-    let Some(rt) = runtime::get() else { return false };
     let syndrome = Syndrome::new(esr);
     if !(syndrome.matches_all(ESR::EC::SoftwareStepCurrentEl) || syndrome.matches_all(ESR::EC::SoftwareStepLowerEl)) {
         return false;
     }
-    let cpu = rt.platform.cpu_id();
-    let this = &rt.cpus[cpu];
-    // SAFETY: this CPU's state, in exception context.
-    let state = unsafe { this.enter_trap() };
-    let handled = hit::slot_done(rt, cpu, this, state, frame);
-    // SAFETY: as above.
-    unsafe { this.leave_trap() };
-    handled
+    in_trap(|rt, cpu, this, state| hit::slot_done(rt, cpu, this, state, frame))
 }
 
 /// Synchronous data or instruction abort. `far` is FAR_EL1. When the fault
@@ -71,13 +81,8 @@ pub fn on_step(frame: &mut Frame, esr: u64) -> bool {
 /// it could fix.
 pub fn on_fault(frame: &mut Frame, esr: u64, far: u64) -> bool {
     let _ = (esr, far);
-    let Some(rt) = runtime::get() else { return false };
-    let cpu = rt.platform.cpu_id();
-    let this = &rt.cpus[cpu];
-    // SAFETY: this CPU's state, in exception context.
-    let state = unsafe { this.enter_trap() };
-    hit::fault_in_slot(rt, this, state, frame);
-    // SAFETY: as above.
-    unsafe { this.leave_trap() };
-    false
+    in_trap(|rt, _, this, state| {
+        hit::fault_in_slot(rt, this, state, frame);
+        false
+    })
 }

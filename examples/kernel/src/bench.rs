@@ -199,7 +199,9 @@ pub fn run_script() -> i32 {
 }
 
 /// `bench-once CASE`: attach one probe (CASE `xol`, `sim`, `ret` or `brk`
-/// for a bare exception round trip), hit it once to warm up, then once more
+/// for a bare exception round trip; `script-xol`/`script-sim` attach
+/// nothing and call the function a loaded script probes), hit it once to
+/// warm up, then once more
 /// between calls of `bench_mark_begin` and `bench_mark_end`, for
 /// `cargo xtask profile` to attribute every instruction of that hit to a
 /// function under QEMU's instruction trace.
@@ -210,8 +212,11 @@ pub fn run_once(args: &[alloc::string::String]) -> i32 {
         Some("sim") => (bench_sim, Some(empty_h)),
         Some("ret") => (bench_xol, Some(Handlers { ret: Some(empty), ..Default::default() })),
         Some("brk") => (bench_brk, None),
+        // Probes placed by a script loaded with `script=PATH`.
+        Some("script-xol") => (bench_xol, None),
+        Some("script-sim") => (bench_sim, None),
         _ => {
-            println!("usage: bench-once xol|sim|ret|brk");
+            println!("usage: bench-once xol|sim|ret|brk|script-xol|script-sim");
             return crate::commands::USAGE_EXIT_STATUS;
         }
     };

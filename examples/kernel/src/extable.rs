@@ -72,6 +72,15 @@ pub fn fixup(frame: &mut Frame) -> bool {
     }
 }
 
+/// The addresses of every registered load (for `fault-test`, which probes
+/// them).
+pub fn loads() -> impl Iterator<Item = usize> {
+    let (start, len) = table_ptr();
+    // SAFETY: as in `search`.
+    let table = unsafe { slice::from_raw_parts(start as *const Entry, len) };
+    table.iter().map(|e| e.insn as usize)
+}
+
 /// Number of entries (for the `info` command).
 pub fn len() -> usize {
     table_ptr().1
