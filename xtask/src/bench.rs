@@ -20,8 +20,10 @@ use std::time::Duration;
 const LINUX_HIT: &str = "~735";
 const LINUX_KRETPROBE: &str = "~1,235";
 
-fn kernel_bench(elf: &Path, mode: &str) -> Result<BTreeMap<String, u64>, String> {
-    kernel_run(elf, &format!("xol={mode} bench"))
+/// The kernel's `bench` command with kernel `options` (`xol=step`,
+/// `xol=step frame=full`, ...).
+fn kernel_bench(elf: &Path, options: &str) -> Result<BTreeMap<String, u64>, String> {
+    kernel_run(elf, &format!("{options} bench"))
 }
 
 /// Boot the kernel with `args` under `-icount shift=0` and collect its
@@ -97,18 +99,45 @@ fn compile_bench() -> Result<String, String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// One table row: what, the figure, goal, Linux's figure.
+type Row = (String, String, &'static str, &'static str);
+
+fn row(name: &str, value: String, goal: &'static str, linux: &'static str) -> Row {
+    (name.to_string(), value, goal, linux)
+}
+
+fn table(md: &mut String, rows: &[Row]) {
+    let _ = writeln!(md, "| probe | probec | goal | Linux 6.12 kprobes |");
+    let _ = writeln!(md, "|---|---:|---:|---:|");
+    for (name, value, goal, linux) in rows {
+        let _ = writeln!(md, "| {name} | {value} | {goal} | {linux} |");
+    }
+}
+
 /// Run every benchmark and write docs/benchmarks.md.
 pub fn run() -> Result<(), String> {
     let elf = kernel::build()?;
-    let step = kernel_bench(&elf, "step")?;
-    let brk = kernel_bench(&elf, "brk")?;
+    // The kernel's default exception frame (general registers only) in
+    // each XOL mode, and the full frame once for comparison.
+    let step = kernel_bench(&elf, "xol=step")?;
+    let brk = kernel_bench(&elf, "xol=brk")?;
+    let boost = kernel_bench(&elf, "xol=boost")?;
+    let full = kernel_bench(&elf, "xol=step frame=full")?;
     let probec = crate::examples::build_probec()?;
     const BOTH: &str = "kprobe:bench_xol, kprobe:bench_sim";
-    let empty_step = script_bench(&elf, &probec, "step", "empty", &format!("{BOTH} {{ }}"))?;
-    let empty_brk = script_bench(&elf, &probec, "brk", "empty", &format!("{BOTH} {{ }}"))?;
-    let count = script_bench(&elf, &probec, "step", "count", &format!("{BOTH} {{ @c = count(); }}"))?;
-    let hist = script_bench(&elf, &probec, "step", "hist", &format!("{BOTH} {{ @h = hist(arg0); }}"))?;
-    let ret = script_bench(&elf, &probec, "step", "ret", "kretprobe:bench_xol { @c = count(); }")?;
+    let empty = format!("{BOTH} {{ }}");
+    let count = format!("{BOTH} {{ @c = count(); }}");
+    let hist = format!("{BOTH} {{ @h = hist(arg0); }}");
+    let ret = "kretprobe:bench_xol { @c = count(); }";
+    let empty_step = script_bench(&elf, &probec, "step", "empty", &empty)?;
+    let empty_brk = script_bench(&elf, &probec, "brk", "empty", &empty)?;
+    let empty_boost = script_bench(&elf, &probec, "boost", "empty", &empty)?;
+    let count_step = script_bench(&elf, &probec, "step", "count", &count)?;
+    let count_boost = script_bench(&elf, &probec, "boost", "count", &count)?;
+    let hist_step = script_bench(&elf, &probec, "step", "hist", &hist)?;
+    let hist_boost = script_bench(&elf, &probec, "boost", "hist", &hist)?;
+    let ret_step = script_bench(&elf, &probec, "step", "ret", ret)?;
+    let ret_boost = script_bench(&elf, &probec, "boost", "ret", ret)?;
     let get = |m: &BTreeMap<String, u64>, k: &str| m.get(k).map_or("?".to_string(), |v| v.to_string());
     let mut md = String::new();
     let _ = writeln!(md, "# Benchmarks\n");
@@ -116,48 +145,63 @@ pub fn run() -> Result<(), String> {
     let _ = writeln!(md, "kernel runs under `qemu-system-aarch64 -M virt -cpu cortex-a57 -icount shift=0`,");
     let _ = writeln!(md, "where the PMU's INST_RETIRED counter is exact. A hit's cost is (instructions");
     let _ = writeln!(md, "with the probe − without) over 1,000 calls of a two-instruction function, so it");
-    let _ = writeln!(md, "includes the kernel's exception entry and exit (full frame: x0–x30, q0–q31,");
-    let _ = writeln!(md, "FPSR/FPCR), the runtime, the handler and, for XOL, the second exception.");
-    let _ = writeln!(md, "Both Rust handlers and compiled script handlers are measured.\n");
+    let _ = writeln!(md, "includes everything a hit costs on this kernel: its exception entry and exit,");
+    let _ = writeln!(md, "the runtime, the handler and, for XOL by single-step or BRK-after-slot, the");
+    let _ = writeln!(md, "second exception. The kernel runs with its default exception frame, general");
+    let _ = writeln!(md, "registers only (x0–x30, SP, ELR, SPSR), like Linux's: it is built for");
+    let _ = writeln!(md, "`aarch64-unknown-none-softfloat`, so nothing on the exception path touches");
+    let _ = writeln!(md, "q0–q31, FPSR or FPCR and they need no saving. The XOL modes: `step` runs the");
+    let _ = writeln!(md, "displaced instruction under hardware single-step, `brk` follows it with a second");
+    let _ = writeln!(md, "BRK, `boost` returns from the probe's BRK straight into the slot, whose next");
+    let _ = writeln!(md, "word branches back (one exception per hit). Both Rust handlers and compiled");
+    let _ = writeln!(md, "script handlers are measured.\n");
     let _ = writeln!(md, "## Instructions per probe hit\n");
-    let rows: [(&str, String, &str, &str); 8] = [
-        ("entry, XOL by single-step, empty handler", get(&step, "hit_xol_empty"), "< 300", LINUX_HIT),
-        ("entry, XOL by BRK-after-slot, empty handler", get(&brk, "hit_xol_empty"), "< 300", LINUX_HIT),
-        ("entry, simulated instruction, empty handler", get(&step, "hit_sim_empty"), "< 200", "—"),
-        ("return probe (entry + return), empty handler", get(&step, "hit_ret_empty"), "< 500", LINUX_KRETPROBE),
-        ("entry, XOL (step), `count()`-like handler", get(&step, "hit_xol_count"), "", ""),
-        ("entry, XOL (step), `hist()`-like handler", get(&step, "hit_xol_hist"), "", ""),
-        ("runtime entry point called directly on a frame, simulated hit", get(&step, "runtime_sim_hit"), "", ""),
-        ("exception round trip alone (kernel vector + dispatch)", get(&step, "exception_roundtrip"), "", ""),
-    ];
     let _ = writeln!(md, "Where a hit's instructions go: one exception round trip through the reference");
-    let _ = writeln!(md, "kernel (the vector saving and restoring the full frame, the dispatch in Rust, the");
-    let _ = writeln!(md, "runtime looking at a BRK and declining it) costs {} instructions. A simulated", get(&step, "exception_roundtrip"));
-    let _ = writeln!(md, "hit takes one such round trip and an XOL hit two; the rest of a hit is the");
-    let _ = writeln!(md, "runtime's work and the handler. The q0–q31 save and restore are 32 instructions");
-    let _ = writeln!(md, "of each round trip: an embedder whose exception path is general-registers-only,");
-    let _ = writeln!(md, "as Linux's is, pays that much less.\n");
+    let _ = writeln!(md, "kernel (the vector saving and restoring the general registers, the dispatch in");
+    let _ = writeln!(md, "Rust, the runtime looking at a BRK and declining it) costs {} instructions;", get(&step, "exception_roundtrip"));
+    let _ = writeln!(md, "with the full frame (`frame=full`: q0–q31, FPSR and FPCR saved and restored as");
+    let saved = match (step.get("exception_roundtrip"), full.get("exception_roundtrip")) {
+        (Some(gp), Some(full)) => format!(", {} more", full.saturating_sub(*gp)),
+        _ => String::new(),
+    };
+    let _ = writeln!(md, "well) it costs {}{saved}. A simulated or boosted hit takes one such round trip,", get(&full, "exception_roundtrip"));
+    let _ = writeln!(md, "an XOL hit by single-step or BRK-after-slot two; the rest of a hit is the");
+    let _ = writeln!(md, "runtime's work and the handler. The rows marked `frame=full` show the same");
+    let _ = writeln!(md, "hits with the full frame.\n");
     let _ = writeln!(md, "Rust handlers attached with `probec_runtime::attach`:\n");
-    let _ = writeln!(md, "| probe | probec | goal | Linux 6.12 kprobes |");
-    let _ = writeln!(md, "|---|---:|---:|---:|");
-    for (name, value, goal, linux) in rows {
-        let _ = writeln!(md, "| {name} | {value} | {goal} | {linux} |");
-    }
-    let compiled: [(&str, String, &str, &str); 7] = [
-        ("entry, XOL by single-step, empty block", get(&empty_step, "script_xol"), "< 300", LINUX_HIT),
-        ("entry, XOL by BRK-after-slot, empty block", get(&empty_brk, "script_xol"), "< 300", LINUX_HIT),
-        ("entry, simulated instruction, empty block", get(&empty_step, "script_sim"), "< 200", "—"),
-        ("entry, XOL (step), `@c = count()`", get(&count, "script_xol"), "", ""),
-        ("entry, simulated, `@c = count()`", get(&count, "script_sim"), "", ""),
-        ("entry, XOL (step), `@h = hist(arg0)`", get(&hist, "script_xol"), "", ""),
-        ("kretprobe (entry + return), `@c = count()`", get(&ret, "script_xol"), "< 500", LINUX_KRETPROBE),
+    let rows = [
+        row("entry, XOL by single-step, empty handler", get(&step, "hit_xol_empty"), "< 300", LINUX_HIT),
+        row("entry, XOL by BRK-after-slot, empty handler", get(&brk, "hit_xol_empty"), "< 300", LINUX_HIT),
+        row("entry, boosted XOL, empty handler", get(&boost, "hit_xol_empty"), "< 300", LINUX_HIT),
+        row("entry, simulated instruction, empty handler", get(&step, "hit_sim_empty"), "< 200", "—"),
+        row("return probe (entry + return), XOL (step), empty handler", get(&step, "hit_ret_empty"), "< 500", LINUX_KRETPROBE),
+        row("return probe (entry + return), XOL (boost), empty handler", get(&boost, "hit_ret_empty"), "< 500", LINUX_KRETPROBE),
+        row("entry, XOL (step), `count()`-like handler", get(&step, "hit_xol_count"), "", ""),
+        row("entry, XOL (boost), `count()`-like handler", get(&boost, "hit_xol_count"), "", ""),
+        row("entry, XOL (step), `hist()`-like handler", get(&step, "hit_xol_hist"), "", ""),
+        row("entry, XOL (boost), `hist()`-like handler", get(&boost, "hit_xol_hist"), "", ""),
+        row("runtime entry point called directly on a frame, simulated hit", get(&step, "runtime_sim_hit"), "", ""),
+        row("exception round trip alone (kernel vector + dispatch)", get(&step, "exception_roundtrip"), "", ""),
+        row("exception round trip alone, full frame (`frame=full`)", get(&full, "exception_roundtrip"), "", ""),
+        row("entry, simulated instruction, empty handler, full frame (`frame=full`)", get(&full, "hit_sim_empty"), "", ""),
+        row("entry, XOL by single-step, empty handler, full frame (`frame=full`)", get(&full, "hit_xol_empty"), "", ""),
+    ];
+    table(&mut md, &rows);
+    let compiled = [
+        row("entry, XOL by single-step, empty block", get(&empty_step, "script_xol"), "< 300", LINUX_HIT),
+        row("entry, XOL by BRK-after-slot, empty block", get(&empty_brk, "script_xol"), "< 300", LINUX_HIT),
+        row("entry, boosted XOL, empty block", get(&empty_boost, "script_xol"), "< 300", LINUX_HIT),
+        row("entry, simulated instruction, empty block", get(&empty_step, "script_sim"), "< 200", "—"),
+        row("entry, XOL (step), `@c = count()`", get(&count_step, "script_xol"), "", ""),
+        row("entry, XOL (boost), `@c = count()`", get(&count_boost, "script_xol"), "", ""),
+        row("entry, simulated, `@c = count()`", get(&count_step, "script_sim"), "", ""),
+        row("entry, XOL (step), `@h = hist(arg0)`", get(&hist_step, "script_xol"), "", ""),
+        row("entry, XOL (boost), `@h = hist(arg0)`", get(&hist_boost, "script_xol"), "", ""),
+        row("kretprobe (entry + return), XOL (step), `@c = count()`", get(&ret_step, "script_xol"), "< 500", LINUX_KRETPROBE),
+        row("kretprobe (entry + return), XOL (boost), `@c = count()`", get(&ret_boost, "script_xol"), "< 500", LINUX_KRETPROBE),
     ];
     let _ = writeln!(md, "\nCompiled script handlers (probec → probes.o → the kernel's loader), same functions:\n");
-    let _ = writeln!(md, "| probe | probec | goal | Linux 6.12 kprobes |");
-    let _ = writeln!(md, "|---|---:|---:|---:|");
-    for (name, value, goal, linux) in compiled {
-        let _ = writeln!(md, "| {name} | {value} | {goal} | {linux} |");
-    }
+    table(&mut md, &compiled);
     let _ = writeln!(md, "\n## Attach and detach\n");
     let _ = writeln!(md, "| probes already attached | attach (instructions) | detach (instructions) |");
     let _ = writeln!(md, "|---:|---:|---:|");

@@ -4,7 +4,8 @@
 //!   to build `core`/`alloc` for aarch64-unknown-none-softfloat)
 //! - `kernel`  build the reference kernel; its path is the last line printed
 //! - `test`    host tests, then the engine suite under QEMU on every CPU and
-//!   XOL mode
+//!   XOL mode (general-registers exception frame) and once with the full
+//!   frame
 //! - `demo`    the main job: probes on a real workload in the reference kernel
 //! - `bench`   instructions per probe hit, attach cost, compile time
 //! - `examples` every examples/*.pr through `probec run`, output checked
