@@ -180,6 +180,16 @@ pub fn run(args: &[String]) -> Result<(), String> {
         total.passed += passed;
         total.failed += failed;
     }
+    let (passed, failed) = lines_on_the_kernel(&elf)?;
+    total.passed += passed;
+    total.failed += failed;
+    // The fault-safe loads, with and without a probe on each, in every XOL
+    // mode: an abort inside a slot must reach the kernel's fixup table.
+    for config in FAULT_TEST_CONFIGS {
+        let (passed, failed) = fault_test(&elf, config)?;
+        total.passed += passed;
+        total.failed += failed;
+    }
     // Every example script through `probec run` (xtask/src/examples.rs).
     let (passed, failed) = crate::examples::run(&elf)?;
     println!("examples: {passed} passed, {failed} failed");
@@ -190,6 +200,48 @@ pub fn run(args: &[String]) -> Result<(), String> {
         return Err(format!("{} failed", total.failed));
     }
     Ok(())
+}
+
+/// `probec lines` on the reference kernel's ELF: fib is found by its Rust
+/// path, its two recursive BLs are simulated, a near miss gets a
+/// suggestion. One test.
+fn lines_on_the_kernel(elf: &std::path::Path) -> Result<(u64, u64), String> {
+    let probec = crate::examples::build_probec()?;
+    let lines = |name: &str| {
+        Command::new(&probec).args(["lines", "--kernel"]).arg(elf).arg(name).output().map_err(|e| format!("probec lines: {e}"))
+    };
+    let found = lines("refkernel::workload::fib")?;
+    let out = String::from_utf8_lossy(&found.stdout);
+    let bls = out.lines().filter(|l| l.contains(" simulate ") && l.contains(" bl ")).count();
+    let missed = lines("refkernel::workload::fibb")?;
+    let suggestion = String::from_utf8_lossy(&missed.stderr);
+    let ok = found.status.success()
+        && out.starts_with("refkernel::workload::fib at 0x4")
+        && bls == 2
+        && out.lines().last().is_some_and(|l| l.ends_with("ret"))
+        && missed.status.code() == Some(1)
+        && suggestion.contains("    refkernel::workload::fib\n");
+    println!("probec lines on the reference kernel: {}", if ok { "ok" } else { "FAILED" });
+    if !ok {
+        eprintln!("---- probec lines output ----\n{out}{}\n---- near miss ----\n{suggestion}", String::from_utf8_lossy(&found.stderr));
+    }
+    Ok(if ok { (1, 0) } else { (0, 1) })
+}
+
+/// `fault-test` in every XOL mode.
+const FAULT_TEST_CONFIGS: [Config; 3] =
+    [Config::gp("cortex-a57", "step"), Config::gp("cortex-a57", "brk"), Config::gp("cortex-a57", "boost")];
+
+/// The kernel's `fault-test` on one configuration: one test.
+fn fault_test(elf: &std::path::Path, config: Config) -> Result<(u64, u64), String> {
+    let name = config.name();
+    let run = qemu::run(elf, config.cpu, &format!("{} fault-test", config.options()), Duration::from_secs(60), &qemu::Options::default())?;
+    let ok = run.status == Some(0) && run.output.lines().any(|l| l == "fault-test: kernel carried on: ok");
+    println!("fault-test {name}: {}", if ok { "ok" } else { "FAILED" });
+    if !ok {
+        eprintln!("---- fault-test {name} output ----\n{}", run.output);
+    }
+    Ok(if ok { (1, 0) } else { (0, 1) })
 }
 
 /// The kernel's `frame-test` on one configuration: one test.
