@@ -12,14 +12,11 @@ struct Config {
     cpu: &'static str,
     xol: &'static str,
     frame: &'static str,
-    /// Differential instructions when `--count` is not given (None: the
-    /// kernel's default, 100,000).
-    diff_count: Option<u64>,
 }
 
 impl Config {
     const fn gp(cpu: &'static str, xol: &'static str) -> Config {
-        Config { cpu, xol, frame: "gp", diff_count: None }
+        Config { cpu, xol, frame: "gp" }
     }
 
     /// `cortex-a57 boost gp`: how the lines name it.
@@ -33,22 +30,17 @@ impl Config {
     }
 }
 
-/// Differential instructions on the configurations added to the original
-/// four (boost, and the full frame), so `cargo xtask test` stays within
-/// its time budget (docs/differential.md).
-const EXTRA_DIFF_COUNT: u64 = 30_000;
-
 /// Where the engine selftest and the differential suite run: both CPUs in
 /// every XOL mode with the kernel's default general-registers frame, and
 /// the full frame once so that entry path stays covered.
 const ENGINE_CONFIGS: [Config; 7] = [
     Config::gp("cortex-a57", "step"),
     Config::gp("cortex-a57", "brk"),
-    Config { diff_count: Some(EXTRA_DIFF_COUNT), ..Config::gp("cortex-a57", "boost") },
+    Config::gp("cortex-a57", "boost"),
     Config::gp("max", "step"),
     Config::gp("max", "brk"),
-    Config { diff_count: Some(EXTRA_DIFF_COUNT), ..Config::gp("max", "boost") },
-    Config { cpu: "cortex-a57", xol: "step", frame: "full", diff_count: Some(EXTRA_DIFF_COUNT) },
+    Config::gp("max", "boost"),
+    Config { cpu: "cortex-a57", xol: "step", frame: "full" },
 ];
 
 /// Where probe-every runs: both CPUs in every XOL mode, general registers.
@@ -346,16 +338,14 @@ fn disassemble(words: &[u32]) -> Vec<String> {
 }
 
 /// The randomized differential instruction suite on one configuration
-/// (docs/differential.md), with the kernel's defaults (or the
-/// configuration's smaller count) unless `--seed`, `--count` or
+/// (docs/differential.md), with the kernel's defaults unless `--seed`, `--count` or
 /// PROBEC_DIFF_SEED/PROBEC_DIFF_COUNT say otherwise. Counts as one passed
 /// test, or its divergences and wrong refusals as failures.
 fn differential(elf: &std::path::Path, config: Config, opts: &DiffArgs) -> Result<(u64, u64), String> {
     let name = config.name();
     let mut args = format!("{} differential", config.options());
-    let count = opts.count.clone().or(config.diff_count.map(|n| n.to_string()));
-    if opts.seed.is_some() || count.is_some() {
-        args += &format!(" {} {}", opts.seed.as_deref().unwrap_or("0x5eed0fd1ff"), count.as_deref().unwrap_or("100000"));
+    if opts.seed.is_some() || opts.count.is_some() {
+        args += &format!(" {} {}", opts.seed.as_deref().unwrap_or("0x5eed0fd1ff"), opts.count.as_deref().unwrap_or("100000"));
     }
     let start = std::time::Instant::now();
     let run = qemu::run(elf, config.cpu, &args, DIFFERENTIAL_TIMEOUT, &qemu::Options::default())?;
