@@ -86,6 +86,9 @@ pub struct Handler {
     pub body: Vec<Stmt>,
     /// Stack bytes the body needs (computed by the checker).
     pub stack_bytes: u32,
+    /// The handler reads `nsecs` or `elapsed` (otherwise its probes carry
+    /// `probe_flags::NO_CLOCK` and the runtime skips the clock read).
+    pub uses_clock: bool,
     /// Span of the probe list.
     pub span: Span,
 }

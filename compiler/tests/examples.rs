@@ -159,3 +159,24 @@ fn lse_feature_changes_atomics() {
     let hardened = asm(Features { bti: true, pac: true, ..Features::default() });
     assert!(hardened.contains("paciasp") && hardened.contains("autiasp"), "PAC signing:\n{hardened}");
 }
+
+/// A probe whose handler never reads `nsecs` or `elapsed` says so
+/// (`probe_flags::NO_CLOCK`), so the runtime can skip the clock on its hits;
+/// one that reads either, in its body or its predicate, does not.
+#[test]
+fn probes_that_never_read_the_clock_say_so() {
+    let src = "kprobe:a { @t = nsecs; }\nkprobe:b / elapsed > 5 / { @c = count(); }\nkprobe:c, kprobe:d { @d = count(); }\n";
+    let out = compile(src, "clock.pr", &Options::default()).unwrap_or_else(|d| panic!("{}", probec::diag::render(&d, "clock.pr", src)));
+    let file = ElfFile64::<Endianness>::parse(&*out.bytes).unwrap();
+    let section = |name: &str| file.section_by_name(name).unwrap().data().unwrap().to_vec();
+    let header = ObjectHeader::read_from(&section(abi::SECTION_HEADER)).unwrap();
+    let strtab = section(abi::SECTION_STRTAB);
+    let probes: Vec<ProbeDesc> = table(&section(abi::SECTION_PROBES), header.probe_count);
+    let flags: Vec<(String, u16)> =
+        probes.iter().map(|p| (abi::strtab_get(&strtab, p.name).unwrap().to_string(), p.flags)).collect();
+    let no_clock = abi::probe_flags::NO_CLOCK;
+    assert_eq!(
+        flags,
+        [("kprobe:a".to_string(), 0), ("kprobe:b".to_string(), 0), ("kprobe:c".to_string(), no_clock), ("kprobe:d".to_string(), no_clock)]
+    );
+}

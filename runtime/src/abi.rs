@@ -201,7 +201,7 @@ pub struct ProbeDesc {
     pub kind: u8,
     /// A [`target_kind`] value.
     pub target_kind: u8,
-    /// Reserved, zero.
+    /// [`probe_flags`] bits; unknown bits are refused.
     pub flags: u16,
     /// Strtab offset of the probe as written (`kprobe:fib+8`), for `probe`.
     pub name: u32,
@@ -216,6 +216,16 @@ pub struct ProbeDesc {
     pub block: u32,
     /// Reserved, zero.
     pub reserved: u32,
+}
+
+/// Bits of [`ProbeDesc::flags`].
+pub mod probe_flags {
+    /// The handler reads neither [`super::HandlerCtx::now_ns`] nor
+    /// [`super::HandlerCtx::start_ns`] (no `nsecs`, no `elapsed`): the
+    /// runtime may skip reading the clock for its hits and leave both 0.
+    pub const NO_CLOCK: u16 = 1 << 0;
+    /// Every bit this ABI version defines.
+    pub const ALL: u16 = NO_CLOCK;
 }
 
 /// Kind of a map ([`MapDesc::kind`]) and so the layout of its values.

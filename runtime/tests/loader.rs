@@ -187,6 +187,9 @@ fn descriptor_refusals_name_index_and_field() {
     let mut s = base();
     s.probes[1] = (abi::probe_kind::KRETPROBE, abi::target_kind::SYMBOL, "kretprobe:target+8", "target", "kprobe:target", 8);
     assert_refused(&build(&s), "a return probe cannot have an offset (0x8)");
+    let mut s = base();
+    s.probe_flags = abi::probe_flags::NO_CLOCK | 0x8000;
+    assert_refused(&build(&s), "probe 0 (BEGIN): unknown `flags` bits 0x8000 or non-zero `reserved`");
 }
 
 #[test]

@@ -209,8 +209,14 @@ impl Checker {
                 Some(Expr { kind: T::CtxStr(which), ty: Type::Str })
             }
             "cpu" => Some(Expr { kind: T::Ctx(CtxField::Cpu), ty: Type::U32 }),
-            "nsecs" => Some(Expr { kind: T::Ctx(CtxField::Nsecs), ty: Type::U64 }),
-            "elapsed" => Some(Expr { kind: T::Ctx(CtxField::Elapsed), ty: Type::U64 }),
+            "nsecs" => {
+                self.uses_clock = true;
+                Some(Expr { kind: T::Ctx(CtxField::Nsecs), ty: Type::U64 })
+            }
+            "elapsed" => {
+                self.uses_clock = true;
+                Some(Expr { kind: T::Ctx(CtxField::Elapsed), ty: Type::U64 })
+            }
             n if REQUIREMENTS.contains(&n) => {
                 let index = match self.requires.iter().position(|r| r == n) {
                     Some(i) => i,

@@ -63,6 +63,8 @@ pub(crate) struct Checker {
     pub(crate) scope: scope::Scopes,
     /// Kinds of the probes of the block being checked.
     pub(crate) kinds: Vec<ProbeKind>,
+    /// The block being checked reads `nsecs` or `elapsed`.
+    pub(crate) uses_clock: bool,
 }
 
 impl Checker {
@@ -135,6 +137,7 @@ impl Checker {
     ) -> Option<tir::Handler> {
         let errors_before = self.diags.len();
         self.kinds = block.probes.iter().map(|p| p.kind).collect();
+        self.uses_clock = false;
         self.scope = scope::Scopes::default();
         self.scope.push();
         let predicate = block.predicate.as_ref().and_then(|p| self.condition(p, "a predicate"));
@@ -151,6 +154,7 @@ impl Checker {
             predicate,
             body,
             stack_bytes: 0,
+            uses_clock: self.uses_clock,
             span: block.span,
         };
         h.stack_bytes = stack::handler_bytes(&h, self);

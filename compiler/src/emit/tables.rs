@@ -82,7 +82,8 @@ pub fn build(prog: &tir::Program, features: u32, source_name: &str) -> Tables {
                 Target::Glob { pattern, offset } => (abi::target_kind::GLOB, st.add(pattern), *offset),
                 Target::Address(a) => (abi::target_kind::ADDRESS, 0, *a),
             };
-            let d = ProbeDesc { kind, target_kind, flags: 0, name: st.add(&p.text), target, handler, offset, block: block as u32, reserved: 0 };
+            let flags = if h.uses_clock { 0 } else { abi::probe_flags::NO_CLOCK };
+            let d = ProbeDesc { kind, target_kind, flags, name: st.add(&p.text), target, handler, offset, block: block as u32, reserved: 0 };
             push(&mut probes, &d);
             probe_count += 1;
         }

@@ -167,8 +167,11 @@ pub fn probes(descs: &[ProbeDesc], strtab: &[u8], elf: &Elf<'_>) -> Result<Vec<P
         if name.is_empty() {
             return Err(contract_err!("probe {i}: empty `name`"));
         }
-        if d.flags != 0 || d.reserved != 0 {
-            return Err(contract_err!("{what}: reserved fields `flags`/`reserved` must be 0"));
+        if d.flags & !abi::probe_flags::ALL != 0 || d.reserved != 0 {
+            return Err(contract_err!(
+                "{what}: unknown `flags` bits {:#x} or non-zero `reserved`",
+                d.flags & !abi::probe_flags::ALL
+            ));
         }
         let target_text = string(strtab, d.target, &alloc::format!("{what} field `target`"))?;
         let kind = ProbeKind::from_raw(d.kind).ok_or_else(|| contract_err!("{what}: unknown `kind` {}", d.kind))?;
@@ -188,7 +191,8 @@ pub fn probes(descs: &[ProbeDesc], strtab: &[u8], elf: &Elf<'_>) -> Result<Vec<P
                 sec.name
             ));
         }
-        out.push(ProbeSpec { name: name.into(), kind, target, handler: handler.into(), handler_sym: sym.index });
+        let clock = d.flags & abi::probe_flags::NO_CLOCK == 0;
+        out.push(ProbeSpec { name: name.into(), kind, target, handler: handler.into(), handler_sym: sym.index, clock });
     }
     Ok(out)
 }

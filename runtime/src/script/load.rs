@@ -178,6 +178,7 @@ fn build_script(v: &Validated<'_>, points: &[Point], state: Box<ScriptState>, pl
             handler: h,
             probe_id: probe as u32,
             ret: v.probes[probe].kind == ProbeKind::Kretprobe,
+            clock: v.probes[probe].clock,
             func_addr,
             func: func.into(),
             probe: name.into(),

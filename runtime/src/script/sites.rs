@@ -51,19 +51,28 @@ fn list_of<'a>(hc: &HitContext<'_>) -> &'a EntryList {
     unsafe { &*(*(hc.cookie as *const Site)).list.load(Ordering::Acquire) }
 }
 
-fn now_ns() -> u64 {
-    runtime::get().map_or(0, |rt| rt.platform.now_ns())
+/// The time of this hit, read at most once per hit and only for handlers
+/// that use it (the clock is a platform call on every hit otherwise).
+struct HitClock(Option<u64>);
+
+impl HitClock {
+    fn for_handler(&mut self, a: &Attachment) -> u64 {
+        if !a.clock {
+            return 0;
+        }
+        *self.0.get_or_insert_with(|| runtime::get().map_or(0, |rt| rt.platform.now_ns()))
+    }
 }
 
 /// Entry handler of every site: run the entry probes.
 fn site_pre(hc: &mut HitContext<'_>) {
     let list = list_of(hc);
-    let now = now_ns();
+    let mut clock = HitClock(None);
     for &a in &list.entries {
         // SAFETY: attachments outlive their presence in any list (see above).
         let a = unsafe { &*a };
         if !a.ret {
-            a.fire(&*hc.frame, hc.cpu, 0, now);
+            a.fire(&*hc.frame, hc.cpu, 0, clock.for_handler(a));
         }
     }
 }
@@ -72,13 +81,13 @@ fn site_pre(hc: &mut HitContext<'_>) {
 /// `retval`.
 fn site_ret(hc: &mut HitContext<'_>) {
     let list = list_of(hc);
-    let now = now_ns();
+    let mut clock = HitClock(None);
     let retval = hc.frame.x[0];
     for &a in &list.entries {
         // SAFETY: as in `site_pre`.
         let a = unsafe { &*a };
         if a.ret {
-            a.fire(&*hc.frame, hc.cpu, retval, now);
+            a.fire(&*hc.frame, hc.cpu, retval, clock.for_handler(a));
         }
     }
 }

@@ -140,4 +140,7 @@ pub struct ProbeSpec {
     pub handler: String,
     /// Index of the handler's ELF symbol.
     pub handler_sym: usize,
+    /// The handler reads the clock (`nsecs`, `elapsed`): no
+    /// [`crate::abi::probe_flags::NO_CLOCK`].
+    pub clock: bool,
 }

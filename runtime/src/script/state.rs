@@ -47,6 +47,9 @@ pub struct Attachment {
     pub probe_id: u32,
     /// Return probe: runs at the function's return.
     pub ret: bool,
+    /// The handler reads `now_ns`/`start_ns`; otherwise hits skip the
+    /// clock and pass 0.
+    pub clock: bool,
     /// Probed function's entry (0 for addresses, BEGIN and END).
     pub func_addr: u64,
     /// `func`: the probed function's name.

@@ -127,6 +127,8 @@ pub struct Spec {
     pub max_stack: u32,
     pub abi_version: u32,
     pub writable_data: bool,
+    /// `ProbeDesc::flags` of every probe.
+    pub probe_flags: u16,
 }
 
 pub const NOP4: [u8; 4] = [0x1f, 0x20, 0x03, 0xd5];
@@ -151,6 +153,7 @@ pub fn base() -> Spec {
         max_stack: 64,
         abi_version: abi::ABI_VERSION,
         writable_data: false,
+        probe_flags: 0,
     }
 }
 
@@ -201,7 +204,7 @@ pub fn build(spec: &Spec) -> Vec<u8> {
     };
     let mut probes = Vec::new();
     for &(kind, target_kind, name, target, handler, offset) in &spec.probes {
-        let d = ProbeDesc { kind, target_kind, flags: 0, name: st.add(name), target: st.add(target), handler: st.add(handler), offset, block: 0, reserved: 0 };
+        let d = ProbeDesc { kind, target_kind, flags: spec.probe_flags, name: st.add(name), target: st.add(target), handler: st.add(handler), offset, block: 0, reserved: 0 };
         probes.extend_from_slice(d.as_bytes());
     }
     let mut maps = Vec::new();
