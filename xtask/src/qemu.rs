@@ -24,6 +24,8 @@ pub struct Options {
     pub stream: bool,
     /// More QEMU arguments (tracing options, for example).
     pub extra: Vec<String>,
+    /// CPUs (`-smp N`); 0 means QEMU's default, one CPU.
+    pub smp: u32,
 }
 
 /// Boot `kernel` on `cpu` with kernel command line `args`; kill it after
@@ -35,6 +37,9 @@ pub fn run(kernel: &Path, cpu: &str, args: &str, timeout: Duration, opts: &Optio
         .arg("-kernel")
         .arg(kernel)
         .args(["-append", args]);
+    if opts.smp > 0 {
+        cmd.args(["-smp", &opts.smp.to_string()]);
+    }
     if opts.icount {
         cmd.args(["-icount", "shift=0"]);
     }

@@ -172,6 +172,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
         total.passed += passed;
         total.failed += failed;
     }
+    // Probes attached and detached while a second CPU hits them.
+    for config in SMP_TEST_CONFIGS {
+        let (passed, failed) = smp_test(&elf, config)?;
+        total.passed += passed;
+        total.failed += failed;
+    }
     let (passed, failed) = lines_on_the_kernel(&elf)?;
     total.passed += passed;
     total.failed += failed;
@@ -218,6 +224,38 @@ fn lines_on_the_kernel(elf: &std::path::Path) -> Result<(u64, u64), String> {
         eprintln!("---- probec lines output ----\n{out}{}\n---- near miss ----\n{suggestion}", String::from_utf8_lossy(&found.stderr));
     }
     Ok(if ok { (1, 0) } else { (0, 1) })
+}
+
+/// `smp-test` (with `-smp 2`): both CPUs in every XOL mode.
+const SMP_TEST_CONFIGS: [Config; 6] = PROBE_EVERY_CONFIGS;
+
+/// An smp-test run may take this long before it counts as hung (it takes
+/// 15-40 s per configuration; a stuck CPU makes the kernel panic within
+/// seconds, this is for a kernel that stops making progress altogether).
+const SMP_TEST_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The kernel's `smp-test` on two CPUs: its own `smp-test: N passed, M
+/// failed` counts, plus one failure if that line is missing (a hang, a
+/// panic) or the exit status disagrees with it.
+fn smp_test(elf: &std::path::Path, config: Config) -> Result<(u64, u64), String> {
+    let name = config.name();
+    let start = std::time::Instant::now();
+    let opts = qemu::Options { smp: 2, ..qemu::Options::default() };
+    let run = qemu::run(elf, config.cpu, &format!("{} smp-test", config.options()), SMP_TEST_TIMEOUT, &opts)?;
+    let secs = start.elapsed().as_secs_f64();
+    let summary = run.output.lines().rev().find_map(|l| l.strip_prefix("smp-test: ").and_then(parse_counts));
+    let (passed, mut failed) = summary.unwrap_or((0, 0));
+    if summary.is_none() || run.status != Some(if failed == 0 { 0 } else { 1 }) {
+        failed += 1;
+    }
+    println!("smp-test {name} (-smp 2): {passed} passed, {failed} failed ({secs:.0} s)");
+    if failed > 0 {
+        eprintln!("---- smp-test {name} output ----\n{}", run.output);
+        if run.timed_out {
+            eprintln!("---- killed after {}s: the kernel hung ----", SMP_TEST_TIMEOUT.as_secs());
+        }
+    }
+    Ok((passed, failed))
 }
 
 /// `fault-test` in every XOL mode.

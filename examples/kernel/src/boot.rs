@@ -5,7 +5,8 @@
 //! nothing we rely on. The assembly below brings the CPU to the state Rust
 //! code needs and calls `kernel_main` (main.rs):
 //!
-//! 1. CPUs other than affinity-0 zero park (single CPU for now).
+//! 1. CPUs other than affinity-0 zero park: QEMU starts only CPU 0 here;
+//!    others are started later through PSCI at `secondary_entry` (smp.rs).
 //! 2. At EL2, configure EL2 so it stays out of the way and drop to EL1h.
 //! 3. Enable FP/SIMD. The kernel's compiled code never uses it (the
 //!    aarch64-unknown-none-softfloat target), but the code it probes, the
@@ -36,12 +37,15 @@ _start:
     // x20 = the exception level we were started in (passed to kernel_main).
     mrs     x20, CurrentEL
     lsr     x20, x20, #2
+    adr     x21, el1_entry          // where el2_to_el1 drops to
     cmp     x20, #1
     b.eq    el1_entry
     cmp     x20, #2
     b.eq    el2_to_el1
     b       park                    // EL3: not supported
 
+    // Shared by the boot CPU and secondaries: configure EL2 and ERET to
+    // the EL1 code at x21.
 el2_to_el1:
     // EL1 runs AArch64; no VHE (E2H = 0), no stage 2, no traps to EL2.
     mov     x0, #(1 << 31)          // HCR_EL2.RW
@@ -77,8 +81,7 @@ el2_to_el1:
     // "Return" to EL1h (SP_EL1) with D, A, I and F masked.
     mov     x0, #0x3c5
     msr     spsr_el2, x0
-    adr     x0, el1_entry
-    msr     elr_el2, x0
+    msr     elr_el2, x21
     eret
 
 el1_entry:
@@ -118,6 +121,60 @@ el1_entry:
 park:
     wfe
     b       park
+
+    // A secondary CPU, started by PSCI CPU_ON (smp.rs) with the MMU off, at
+    // EL2 or EL1, x0 = the boot CPU's `smp::BootRegs` (cleaned to memory).
+    // It takes the boot CPU's FP/SIMD, debug, vector and translation state
+    // (the tables exist already) and calls `smp::secondary_main(cpu)`.
+.global secondary_entry
+secondary_entry:
+    mov     x22, x0
+    mrs     x19, mpidr_el1
+    and     x19, x19, #0xff
+    mrs     x20, CurrentEL
+    lsr     x20, x20, #2
+    adr     x21, secondary_el1
+    cmp     x20, #2
+    b.eq    el2_to_el1
+    cmp     x20, #1
+    b.ne    park
+secondary_el1:
+    msr     spsel, #1
+    mov     x0, #(3 << 20)          // CPACR_EL1.FPEN, as on the boot CPU
+    msr     cpacr_el1, x0
+    isb
+    adrp    x0, {stacks}
+    add     x0, x0, :lo12:{stacks}
+    ldr     x1, ={stride}
+    add     x2, x19, #1
+    madd    x0, x1, x2, x0
+    mov     sp, x0
+    // Single-step needs the OS lock clear on every CPU (debug.rs).
+    msr     oslar_el1, xzr
+    msr     osdlr_el1, xzr
+    msr     mdscr_el1, xzr
+    // MMU off: these are Device loads of what the boot CPU cleaned to
+    // memory; aligned LDP/LDR only.
+    ldp     x0, x1, [x22]           // mair, tcr
+    ldp     x2, x3, [x22, #16]      // ttbr0, sctlr
+    ldr     x4, [x22, #32]          // vbar (the table frame= chose)
+    msr     vbar_el1, x4
+    msr     mair_el1, x0
+    msr     tcr_el1, x1
+    msr     ttbr0_el1, x2
+    dsb     ish
+    isb
+    tlbi    vmalle1
+    dsb     nsh
+    isb
+    msr     sctlr_el1, x3
+    isb
+    ic      iallu
+    dsb     nsh
+    isb
+    mov     x0, x19
+    bl      {secondary_main}
+    b       park
 .ltorg
 .popsection
 "#,
@@ -125,4 +182,5 @@ park:
     stride = const STACK_STRIDE,
     sctlr_res1 = const SCTLR_EL1_RES1,
     kernel_main = sym crate::kernel_main,
+    secondary_main = sym crate::smp::secondary_main,
 );

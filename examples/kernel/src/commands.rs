@@ -2,9 +2,9 @@
 //! and return the exit status QEMU should exit with.
 
 use crate::cmdline::CmdLine;
-use crate::{bench, demo, diag, platform, probe_every, script_cmd, symbols, trap_test, workload};
+use crate::{bench, demo, diag, platform, probe_every, script_cmd, smp_test, symbols, trap_test, workload};
 
-const USAGE: &str = "usage: [xol=step|xol=brk|xol=boost] [frame=gp|frame=full] [script=PATH [format=text|json]] selftest | demo | bench | probe-every [WORKLOAD N]... | fib N | sha256 N | deflate N | sort N";
+const USAGE: &str = "usage: [xol=step|xol=brk|xol=boost] [frame=gp|frame=full] [script=PATH [format=text|json]] selftest | demo | bench | probe-every [WORKLOAD N]... | smp-test [ITERATIONS] | fib N | sha256 N | deflate N | sort N";
 
 /// Exit status for a bad command line.
 pub const USAGE_EXIT_STATUS: i32 = 2;
@@ -36,6 +36,7 @@ fn run_command(cmdline: &CmdLine, entry_el: u64) -> i32 {
         "bench-script" => bench::run_script(),
         "bench-once" => bench::run_once(args),
         "probe-every" => probe_every::run(cmdline),
+        "smp-test" => smp_test::run(args, entry_el),
         // Diagnostics, not in the usage line: used to test the kernel.
         "info" => diag::info(cmdline, entry_el),
         "brk-test" => diag::brk_test(),

@@ -4,9 +4,9 @@
 
 use core::arch::asm;
 
-/// CPUs this kernel keeps per-CPU state for. Only the boot CPU runs today;
-/// raising this (and starting secondaries through PSCI) is all SMP needs.
-pub const MAX_CPUS: usize = 1;
+/// CPUs this kernel keeps per-CPU state for (stacks, the runtime's per-CPU
+/// state). CPU 1 runs only for `smp-test` (smp.rs), started through PSCI.
+pub const MAX_CPUS: usize = 2;
 
 /// Index of the calling CPU: MPIDR_EL1.Aff0.
 #[inline]

@@ -58,6 +58,8 @@ mod probe_every;
 mod probe_read;
 mod script_cmd;
 mod semihosting;
+mod smp;
+mod smp_test;
 mod stacks;
 mod symbols;
 mod test_page;

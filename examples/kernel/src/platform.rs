@@ -5,7 +5,7 @@
 use probec_runtime::Platform;
 
 use crate::probe_read::{probe_read_u16, probe_read_u32, probe_read_u64, probe_read_u8};
-use crate::{cpu, layout, mmu, time, uart};
+use crate::{cpu, layout, mmu, smp, time, uart};
 
 /// The reference kernel as a runtime platform.
 pub struct RefPlatform;
@@ -14,10 +14,11 @@ pub struct RefPlatform;
 pub static PLATFORM: RefPlatform = RefPlatform;
 
 impl Platform for RefPlatform {
-    /// One CPU, no interrupts taken and no threads: outside a probe hit no
-    /// code can be inside an XOL slot, and detach never runs inside one.
+    /// No interrupts and no threads, so only another CPU can be inside a
+    /// boosted slot: wait until every other online CPU is idle or has
+    /// passed a quiescent point (smp.rs). With one CPU this returns at once.
     fn wait_for_slot_exits(&self) -> bool {
-        true
+        smp::wait_for_slot_exits()
     }
 
     /// Kernel text, including the exec area, is patchable through the RAM
