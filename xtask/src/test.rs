@@ -70,6 +70,14 @@ struct Tally {
     failed: u64,
 }
 
+impl Tally {
+    /// Add one suite's (passed, failed).
+    fn add(&mut self, (passed, failed): (u64, u64)) {
+        self.passed += passed;
+        self.failed += failed;
+    }
+}
+
 /// Parse `<prefix> N passed, M failed` (the line the kernel and cargo print).
 fn parse_counts(line: &str) -> Option<(u64, u64)> {
     let (before, after) = line.split_once(" passed")?;
@@ -151,48 +159,33 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let mut total = Tally { passed: host.passed, failed: host.failed };
     // The exception entry itself: every register through the vectors.
     for config in FRAME_TEST_CONFIGS {
-        let (passed, failed) = frame_test(&elf, config)?;
-        total.passed += passed;
-        total.failed += failed;
+        total.add(frame_test(&elf, config)?);
     }
     for config in ENGINE_CONFIGS {
-        let (passed, failed) = selftest(&elf, config)?;
-        total.passed += passed;
-        total.failed += failed;
+        total.add(selftest(&elf, config)?);
     }
     for config in ENGINE_CONFIGS {
-        let (passed, failed) = differential(&elf, config, &diff_args)?;
-        total.passed += passed;
-        total.failed += failed;
+        total.add(differential(&elf, config, &diff_args)?);
     }
     // A counting probe on every instruction of real third-party code at
     // once (the kernel's probe-every command, docs/differential.md).
     for config in PROBE_EVERY_CONFIGS {
-        let (passed, failed) = probe_every(&elf, config)?;
-        total.passed += passed;
-        total.failed += failed;
+        total.add(probe_every(&elf, config)?);
     }
     // Probes attached and detached while a second CPU hits them.
     for config in SMP_TEST_CONFIGS {
-        let (passed, failed) = smp_test(&elf, config)?;
-        total.passed += passed;
-        total.failed += failed;
+        total.add(smp_test(&elf, config)?);
     }
-    let (passed, failed) = lines_on_the_kernel(&elf)?;
-    total.passed += passed;
-    total.failed += failed;
+    total.add(lines_on_the_kernel(&elf)?);
     // The fault-safe loads, with and without a probe on each, in every XOL
     // mode: an abort inside a slot must reach the kernel's fixup table.
     for config in FAULT_TEST_CONFIGS {
-        let (passed, failed) = fault_test(&elf, config)?;
-        total.passed += passed;
-        total.failed += failed;
+        total.add(fault_test(&elf, config)?);
     }
     // Every example script through `probec run` (xtask/src/examples.rs).
     let (passed, failed) = crate::examples::run(&elf)?;
     println!("examples: {passed} passed, {failed} failed");
-    total.passed += passed;
-    total.failed += failed;
+    total.add((passed, failed));
     println!("total: {} passed, {} failed", total.passed, total.failed);
     if total.failed > 0 {
         return Err(format!("{} failed", total.failed));
@@ -264,28 +257,25 @@ const FAULT_TEST_CONFIGS: [Config; 3] =
 
 /// The kernel's `fault-test` on one configuration: one test.
 fn fault_test(elf: &std::path::Path, config: Config) -> Result<(u64, u64), String> {
-    let name = config.name();
-    let run = qemu::run(elf, config.cpu, &format!("{} fault-test", config.options()), Duration::from_secs(60), &qemu::Options::default())?;
-    let ok = run.status == Some(0) && run.output.lines().any(|l| l == "fault-test: kernel carried on: ok");
-    println!("fault-test {name}: {}", if ok { "ok" } else { "FAILED" });
-    if !ok {
-        eprintln!("---- fault-test {name} output ----\n{}", run.output);
-    }
-    Ok(if ok { (1, 0) } else { (0, 1) })
+    line_test(elf, config, "fault-test", "fault-test: kernel carried on: ok")
 }
 
 /// The kernel's `frame-test` on one configuration: one test.
 fn frame_test(elf: &std::path::Path, config: Config) -> Result<(u64, u64), String> {
+    line_test(elf, config, "frame-test", &format!("frame-test: {} frame: saved frame ok, restored frame ok", config.frame))
+}
+
+/// A kernel command that passes by exiting 0 having printed the line
+/// `want`: one test, its output shown if it fails.
+fn line_test(elf: &std::path::Path, config: Config, command: &str, want: &str) -> Result<(u64, u64), String> {
     let name = config.name();
-    let run = qemu::run(elf, config.cpu, &format!("{} frame-test", config.options()), Duration::from_secs(60), &qemu::Options::default())?;
-    let want = format!("frame-test: {} frame: saved frame ok, restored frame ok", config.frame);
+    let run = qemu::run(elf, config.cpu, &format!("{} {command}", config.options()), Duration::from_secs(60), &qemu::Options::default())?;
     let ok = run.status == Some(0) && run.output.lines().any(|l| l == want);
-    println!("frame-test {name}: {}", if ok { "ok" } else { "FAILED" });
+    println!("{command} {name}: {}", if ok { "ok" } else { "FAILED" });
     if !ok {
-        eprintln!("---- frame-test {name} output ----\n{}", run.output);
-        return Ok((0, 1));
+        eprintln!("---- {command} {name} output ----\n{}", run.output);
     }
-    Ok((1, 0))
+    Ok(if ok { (1, 0) } else { (0, 1) })
 }
 
 /// The engine selftest on one configuration: its own counts, plus one

@@ -27,6 +27,22 @@ pub const SCTLR_EL1_RES1: u64 =
 global_asm!(
     r#"
 .pushsection .text.boot, "ax"
+// Every CPU at EL1, x19 = its index: SP_EL1 for everything, FP/SIMD
+// untrapped (CPACR_EL1.FPEN = 0b11), and sp = the top of its stack,
+// STACKS + (cpu + 1) * STACK_STRIDE.
+.macro el1_cpu_setup
+    msr     spsel, #1
+    mov     x0, #(3 << 20)
+    msr     cpacr_el1, x0
+    isb
+    adrp    x0, {stacks}
+    add     x0, x0, :lo12:{stacks}
+    ldr     x1, ={stride}
+    add     x2, x19, #1
+    madd    x0, x1, x2, x0
+    mov     sp, x0
+.endm
+
 .global _start
 _start:
     // Affinity 0 of MPIDR_EL1 is the CPU index everywhere in this kernel.
@@ -85,19 +101,7 @@ el2_to_el1:
     eret
 
 el1_entry:
-    msr     spsel, #1               // exceptions and kernel share SP_EL1
-    // CPACR_EL1.FPEN = 0b11: FP/SIMD does not trap at EL1/EL0.
-    mov     x0, #(3 << 20)
-    msr     cpacr_el1, x0
-    isb
-
-    // sp = top of this CPU's stack: STACKS + (cpu + 1) * STACK_STRIDE.
-    adrp    x0, {stacks}
-    add     x0, x0, :lo12:{stacks}
-    ldr     x1, ={stride}
-    add     x2, x19, #1
-    madd    x0, x1, x2, x0
-    mov     sp, x0
+    el1_cpu_setup
 
     adrp    x0, exception_vectors
     add     x0, x0, :lo12:exception_vectors
@@ -139,16 +143,7 @@ secondary_entry:
     cmp     x20, #1
     b.ne    park
 secondary_el1:
-    msr     spsel, #1
-    mov     x0, #(3 << 20)          // CPACR_EL1.FPEN, as on the boot CPU
-    msr     cpacr_el1, x0
-    isb
-    adrp    x0, {stacks}
-    add     x0, x0, :lo12:{stacks}
-    ldr     x1, ={stride}
-    add     x2, x19, #1
-    madd    x0, x1, x2, x0
-    mov     sp, x0
+    el1_cpu_setup
     // Single-step needs the OS lock clear on every CPU (debug.rs).
     msr     oslar_el1, xzr
     msr     osdlr_el1, xzr
