@@ -231,24 +231,9 @@ const SMP_TEST_TIMEOUT: Duration = Duration::from_secs(300);
 /// failed` counts, plus one failure if that line is missing (a hang, a
 /// panic) or the exit status disagrees with it.
 fn smp_test(elf: &std::path::Path, config: Config) -> Result<(u64, u64), String> {
-    let name = config.name();
-    let start = std::time::Instant::now();
     let opts = qemu::Options { smp: 2, ..qemu::Options::default() };
-    let run = qemu::run(elf, config.cpu, &format!("{} smp-test", config.options()), SMP_TEST_TIMEOUT, &opts)?;
-    let secs = start.elapsed().as_secs_f64();
-    let summary = run.output.lines().rev().find_map(|l| l.strip_prefix("smp-test: ").and_then(parse_counts));
-    let (passed, mut failed) = summary.unwrap_or((0, 0));
-    if summary.is_none() || run.status != Some(if failed == 0 { 0 } else { 1 }) {
-        failed += 1;
-    }
-    println!("smp-test {name} (-smp 2): {passed} passed, {failed} failed ({secs:.0} s)");
-    if failed > 0 {
-        eprintln!("---- smp-test {name} output ----\n{}", run.output);
-        if run.timed_out {
-            eprintln!("---- killed after {}s: the kernel hung ----", SMP_TEST_TIMEOUT.as_secs());
-        }
-    }
-    Ok((passed, failed))
+    let label = format!("smp-test {} (-smp 2)", config.name());
+    counted_test(elf, config, "smp-test", &label, SMP_TEST_TIMEOUT, &opts, |_| String::new())
 }
 
 /// `fault-test` in every XOL mode.
@@ -281,23 +266,42 @@ fn line_test(elf: &std::path::Path, config: Config, command: &str, want: &str) -
 /// The engine selftest on one configuration: its own counts, plus one
 /// failure if its summary is missing or the exit status disagrees.
 fn selftest(elf: &std::path::Path, config: Config) -> Result<(u64, u64), String> {
-    let name = config.name();
+    let label = format!("qemu {}", config.name());
+    counted_test(elf, config, "selftest", &label, SELFTEST_TIMEOUT, &qemu::Options::default(), |_| String::new())
+}
+
+/// Run the kernel command `command` on `config` and take its own
+/// `COMMAND: N passed, M failed` line: those counts, plus one failure if the
+/// line is missing (a hang, a panic) or the exit status disagrees with it.
+/// Prints `LABEL: N passed, M failed (EXTRA, S s)` with `extra(output)`,
+/// and the kernel's output if anything failed.
+fn counted_test(
+    elf: &std::path::Path,
+    config: Config,
+    command: &str,
+    label: &str,
+    timeout: Duration,
+    opts: &qemu::Options,
+    extra: impl Fn(&str) -> String,
+) -> Result<(u64, u64), String> {
     let start = std::time::Instant::now();
-    let run = qemu::run(elf, config.cpu, &format!("{} selftest", config.options()), SELFTEST_TIMEOUT, &qemu::Options::default())?;
+    let run = qemu::run(elf, config.cpu, &format!("{} {command}", config.options()), timeout, opts)?;
     let secs = start.elapsed().as_secs_f64();
-    let summary = run.output.lines().rev().find_map(|l| l.strip_prefix("selftest: ").and_then(parse_counts));
+    let prefix = format!("{command}: ");
+    let summary = run.output.lines().rev().find_map(|l| l.strip_prefix(prefix.as_str()).and_then(parse_counts));
     let (passed, mut failed) = summary.unwrap_or((0, 0));
-    let clean_exit = run.status == Some(if failed == 0 { 0 } else { 1 });
-    if summary.is_none() || !clean_exit {
+    if summary.is_none() || run.status != Some(if failed == 0 { 0 } else { 1 }) {
         failed += 1;
     }
+    let extra = extra(&run.output);
+    let sep = if extra.is_empty() { "" } else { ", " };
+    println!("{label}: {passed} passed, {failed} failed ({extra}{sep}{secs:.0} s)");
     if failed > 0 {
-        eprintln!("---- qemu {name} output ----\n{}", run.output);
+        eprintln!("---- {label} output ----\n{}", run.output);
         if run.timed_out {
-            eprintln!("---- killed after {}s: the kernel hung ----", SELFTEST_TIMEOUT.as_secs());
+            eprintln!("---- killed after {}s: the kernel hung ----", timeout.as_secs());
         }
     }
-    println!("qemu {name}: {passed} passed, {failed} failed ({secs:.0} s)");
     Ok((passed, failed))
 }
 
@@ -420,28 +424,14 @@ const PROBE_EVERY_TIMEOUT: Duration = Duration::from_secs(300);
 /// configuration: its own `probe-every: N passed, M failed` counts, plus one
 /// failure if that line is missing or the exit status disagrees with it.
 fn probe_every(elf: &std::path::Path, config: Config) -> Result<(u64, u64), String> {
-    let name = config.name();
-    let start = std::time::Instant::now();
-    let run = qemu::run(elf, config.cpu, &format!("{} probe-every", config.options()), PROBE_EVERY_TIMEOUT, &qemu::Options::default())?;
-    let secs = start.elapsed().as_secs_f64();
-    let summary = run.output.lines().rev().find_map(|l| l.strip_prefix("probe-every: ").and_then(parse_counts));
-    let (passed, mut failed) = summary.unwrap_or((0, 0));
-    if summary.is_none() || run.status != Some(if failed == 0 { 0 } else { 1 }) {
-        failed += 1;
-    }
-    let probes = run
-        .output
-        .lines()
-        .find_map(|l| l.strip_prefix("probe-every: ")?.split(" probes attached").next()?.rsplit(' ').next()?.parse::<u64>().ok())
-        .unwrap_or(0);
-    println!("probe-every {name}: {passed} passed, {failed} failed ({probes} probes, {secs:.0} s)");
-    if failed > 0 {
-        eprintln!("---- probe-every {name} output ----\n{}", run.output);
-        if run.timed_out {
-            eprintln!("---- killed after {}s: the kernel hung ----", PROBE_EVERY_TIMEOUT.as_secs());
-        }
-    }
-    Ok((passed, failed))
+    let label = format!("probe-every {}", config.name());
+    counted_test(elf, config, "probe-every", &label, PROBE_EVERY_TIMEOUT, &qemu::Options::default(), |output| {
+        let probes = output
+            .lines()
+            .find_map(|l| l.strip_prefix("probe-every: ")?.split(" probes attached").next()?.rsplit(' ').next()?.parse::<u64>().ok())
+            .unwrap_or(0);
+        format!("{probes} probes")
+    })
 }
 
 /// The script `cargo xtask demo` runs: a histogram from a probe inside
