@@ -44,14 +44,7 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// An error at `span` whose caret reads `label`.
     pub fn error(message: impl Into<String>, span: Span, label: impl Into<String>) -> Self {
-        Diagnostic {
-            severity: Severity::Error,
-            message: message.into(),
-            span,
-            label: label.into(),
-            notes: Vec::new(),
-            help: None,
-        }
+        Diagnostic { severity: Severity::Error, message: message.into(), span, label: label.into(), notes: Vec::new(), help: None }
     }
 
     /// A warning at `span`.

@@ -11,20 +11,20 @@
 //! [`diag::Diagnostic`]s with spans, never a panic.
 #![warn(missing_docs)]
 
+pub mod asm;
 pub mod ast;
+pub mod check;
+pub mod cli;
 pub mod decode_cmd;
 pub mod diag;
 pub mod disasm;
+pub mod driver;
+pub mod emit;
+pub mod lines_cmd;
+pub mod lower;
+pub mod run_cmd;
 pub mod span;
 pub mod syntax;
-pub mod check;
 pub mod tir;
-pub mod types;
-pub mod lower;
-pub mod emit;
-pub mod driver;
-pub mod asm;
 pub mod tir_fmt;
-pub mod cli;
-pub mod lines_cmd;
-pub mod run_cmd;
+pub mod types;

@@ -120,8 +120,7 @@ pub fn functions<'d>(file: &object::File<'d>) -> Vec<(Function, String)> {
 /// List the instructions of `function` in the ELF file `kernel`.
 pub fn run(kernel: &Path, function: &str) -> Result<String, LinesError> {
     let data = std::fs::read(kernel).map_err(|e| LinesError::Usage(format!("cannot read {}: {e}", kernel.display())))?;
-    let file = object::File::parse(&*data)
-        .map_err(|e| LinesError::Target(format!("{}: not an ELF file: {e}", kernel.display())))?;
+    let file = object::File::parse(&*data).map_err(|e| LinesError::Target(format!("{}: not an ELF file: {e}", kernel.display())))?;
     let all = functions(&file);
     if all.is_empty() {
         return Err(LinesError::Target(format!("{}: no function symbols (was it stripped?)", kernel.display())));
@@ -188,14 +187,9 @@ fn listing(file: &object::File<'_>, f: &Function) -> Result<String, LinesError> 
             let back = ((addr - base) / 4).min(EXCLUSIVE_SCAN_LIMIT as u64);
             let preceding: Vec<u32> = (1..=back).rev().map(|k| word_at(addr - 4 * k)).collect();
             match decode(word) {
-                Decoded::Reject(reason) => Row {
-                    offset,
-                    word,
-                    class: "reject",
-                    detail: reason.name(),
-                    disassembly,
-                    message: Some(reason.message()),
-                },
+                Decoded::Reject(reason) => {
+                    Row { offset, word, class: "reject", detail: reason.name(), disassembly, message: Some(reason.message()) }
+                }
                 _ if inside_exclusive_sequence(&preceding) => Row {
                     offset,
                     word,
@@ -207,9 +201,7 @@ fn listing(file: &object::File<'_>, f: &Function) -> Result<String, LinesError> 
                     ),
                 },
                 Decoded::Xol => Row { offset, word, class: "xol", detail: "-", disassembly, message: None },
-                Decoded::Simulate(kind) => {
-                    Row { offset, word, class: "simulate", detail: kind.name(), disassembly, message: None }
-                }
+                Decoded::Simulate(kind) => Row { offset, word, class: "simulate", detail: kind.name(), disassembly, message: None },
             }
         };
         rows.push(row);
@@ -221,11 +213,8 @@ fn listing(file: &object::File<'_>, f: &Function) -> Result<String, LinesError> 
     }
     let offset_width = rows.iter().map(|r| format!("+{}", r.offset).len()).max().unwrap_or(2);
     let detail_width = rows.iter().map(|r| r.detail.len()).max().unwrap_or(1);
-    let disassembly_width = if rows.iter().any(|r| r.message.is_some()) {
-        rows.iter().map(|r| r.disassembly.len()).max().unwrap_or(0)
-    } else {
-        0
-    };
+    let disassembly_width =
+        if rows.iter().any(|r| r.message.is_some()) { rows.iter().map(|r| r.disassembly.len()).max().unwrap_or(0) } else { 0 };
     for r in &rows {
         let mut line =
             format!("{:<offset_width$}  {:08x}  {:<8}  {:<detail_width$}  ", format!("+{}", r.offset), r.word, r.class, r.detail);

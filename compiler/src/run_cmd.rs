@@ -94,9 +94,7 @@ fn compile(args: &RunArgs) -> Result<Vec<u8>, i32> {
         (Some(p), _) => ("<command line>".to_string(), p.clone()),
         (None, Some(f)) if f == "-" => {
             let mut s = String::new();
-            std::io::stdin()
-                .read_to_string(&mut s)
-                .map_err(|e| usage(&format!("cannot read standard input: {e}")))?;
+            std::io::stdin().read_to_string(&mut s).map_err(|e| usage(&format!("cannot read standard input: {e}")))?;
             ("<stdin>".to_string(), s)
         }
         (None, Some(f)) => match std::fs::read_to_string(f) {

@@ -301,7 +301,11 @@ pub fn normalise(value: u64, ty: &Type) -> u64 {
         Type::Bool => (value != 0) as u64,
         Type::Int { bits, signed } => {
             let shift = 64 - *bits as u32;
-            if *signed { (((value << shift) as i64) >> shift) as u64 } else { (value << shift) >> shift }
+            if *signed {
+                (((value << shift) as i64) >> shift) as u64
+            } else {
+                (value << shift) >> shift
+            }
         }
     }
 }

@@ -8,7 +8,8 @@ use std::fmt::Write;
 pub fn program(p: &Program) -> String {
     let mut s = String::new();
     let l = &p.limits;
-    let _ = writeln!(s, "config max_strlen={} max_map_keys={} max_stack={} max_loop={}", l.max_strlen, l.max_map_keys, l.max_stack, l.max_loop);
+    let _ =
+        writeln!(s, "config max_strlen={} max_map_keys={} max_stack={} max_loop={}", l.max_strlen, l.max_map_keys, l.max_stack, l.max_loop);
     for (i, m) in p.maps.iter().enumerate() {
         let keys: Vec<String> = m.keys.iter().map(|k| k.to_string()).collect();
         let value = m.value.as_ref().map(|v| v.to_string()).unwrap_or_else(|| "-".into());
@@ -44,7 +45,11 @@ fn stmts(s: &mut String, body: &[Stmt], depth: usize) {
 }
 
 fn keys(k: &[Expr]) -> String {
-    if k.is_empty() { String::new() } else { format!("[{}]", k.iter().map(expr).collect::<Vec<_>>().join(", ")) }
+    if k.is_empty() {
+        String::new()
+    } else {
+        format!("[{}]", k.iter().map(expr).collect::<Vec<_>>().join(", "))
+    }
 }
 
 fn stmt(s: &mut String, st: &Stmt, depth: usize) {
@@ -92,7 +97,11 @@ fn stmt(s: &mut String, st: &Stmt, depth: usize) {
 pub fn expr(e: &Expr) -> String {
     let inner = match &e.kind {
         T::Const(v) => {
-            if e.ty.is_signed() { (*v as i64).to_string() } else { v.to_string() }
+            if e.ty.is_signed() {
+                (*v as i64).to_string()
+            } else {
+                v.to_string()
+            }
         }
         T::Str(b) => format!("{:?}", String::from_utf8_lossy(b)),
         T::Local(i) => format!("${i}"),

@@ -48,12 +48,7 @@ fn file_and_output_option() {
 
 #[test]
 fn stdin_with_dash() {
-    let mut child = probec()
-        .args(["-", "--emit", "ast"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = probec().args(["-", "--emit", "ast"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
     child.stdin.take().unwrap().write_all(b"kprobe:f { @c = count(); }").unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0));

@@ -43,9 +43,8 @@ fn table<T: Pod>(bytes: &[u8], count: u32) -> Vec<T> {
 fn check_object(elf: &[u8], what: &str) {
     let file = ElfFile64::<Endianness>::parse(elf).unwrap_or_else(|e| panic!("{what}: not ELF64: {e}"));
     assert_eq!(file.architecture(), cranelift_object::object::Architecture::Aarch64, "{what}");
-    let section = |name: &str| -> Vec<u8> {
-        file.section_by_name(name).unwrap_or_else(|| panic!("{what}: no {name}")).data().unwrap().to_vec()
-    };
+    let section =
+        |name: &str| -> Vec<u8> { file.section_by_name(name).unwrap_or_else(|| panic!("{what}: no {name}")).data().unwrap().to_vec() };
     let header = ObjectHeader::read_from(&section(abi::SECTION_HEADER)).expect("header");
     header.validate().unwrap_or_else(|e| panic!("{what}: {e}"));
     assert_eq!(header.magic, abi::MAGIC, "{what}");
@@ -102,10 +101,8 @@ fn check_object(elf: &[u8], what: &str) {
 }
 
 fn tool(name: &str, args: &[&str]) -> String {
-    let out = Command::new(name)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {name} (install binutils-aarch64-linux-gnu): {e}"));
+    let out =
+        Command::new(name).args(args).output().unwrap_or_else(|e| panic!("cannot run {name} (install binutils-aarch64-linux-gnu): {e}"));
     assert!(out.status.success(), "{name} {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
@@ -172,8 +169,7 @@ fn probes_that_never_read_the_clock_say_so() {
     let header = ObjectHeader::read_from(&section(abi::SECTION_HEADER)).unwrap();
     let strtab = section(abi::SECTION_STRTAB);
     let probes: Vec<ProbeDesc> = table(&section(abi::SECTION_PROBES), header.probe_count);
-    let flags: Vec<(String, u16)> =
-        probes.iter().map(|p| (abi::strtab_get(&strtab, p.name).unwrap().to_string(), p.flags)).collect();
+    let flags: Vec<(String, u16)> = probes.iter().map(|p| (abi::strtab_get(&strtab, p.name).unwrap().to_string(), p.flags)).collect();
     let no_clock = abi::probe_flags::NO_CLOCK;
     assert_eq!(
         flags,

@@ -12,7 +12,7 @@ use probec::driver::{compile, Options};
 use probec_runtime::abi::{self, HandlerCtx};
 use probec_runtime::script::spec::TargetSpec;
 use probec_runtime::script::{self, helpers, LoadError, LoadOptions, OutputFormat};
-use probec_runtime::{AttachError, Config, ExecArea, Platform, XolMode, FrameContents};
+use probec_runtime::{AttachError, Config, ExecArea, FrameContents, Platform, XolMode};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
 const TEXT_BYTES: usize = 64 * 1024;
@@ -73,8 +73,15 @@ fn leak(bytes: usize, fill: u32) -> usize {
 fn setup() -> (&'static Host, MutexGuard<'static, ()>) {
     let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let host = *HOST.get_or_init(|| {
-        let host: &'static Host = Box::leak(Box::new(Host { text: leak(TEXT_BYTES, 0xd503_201f), exec: leak(EXEC_BYTES, 0), code: leak(CODE_BYTES, 0) }));
-        let config = Config { xol_mode: XolMode::BrkAfterSlot, exec_area: ExecArea { start: host.exec, len: EXEC_BYTES }, max_probes: 256, return_instances_per_cpu: 8, frame: FrameContents::Full };
+        let host: &'static Host =
+            Box::leak(Box::new(Host { text: leak(TEXT_BYTES, 0xd503_201f), exec: leak(EXEC_BYTES, 0), code: leak(CODE_BYTES, 0) }));
+        let config = Config {
+            xol_mode: XolMode::BrkAfterSlot,
+            exec_area: ExecArea { start: host.exec, len: EXEC_BYTES },
+            max_probes: 256,
+            return_instances_per_cpu: 8,
+            frame: FrameContents::Full,
+        };
         probec_runtime::init(host, config).expect("init");
         script::set_code_area(ExecArea { start: host.code, len: CODE_BYTES }).expect("code area");
         host
@@ -302,10 +309,7 @@ fn entry_and_return_probes_share_a_site() {
     hit(host.text, 30, 832_040);
     let mut out = String::new();
     script::unload(id, &mut out, OutputFormat::Text).unwrap();
-    assert_eq!(
-        out,
-        "fib(30) on cpu 0 at +0 ns, called from 0x40001234\nkretprobe:refkernel::workload::fib returned 832040\n\n\n"
-    );
+    assert_eq!(out, "fib(30) on cpu 0 at +0 ns, called from 0x40001234\nkretprobe:refkernel::workload::fib returned 832040\n\n\n");
 }
 
 #[test]
@@ -332,13 +336,7 @@ fn two_scripts_on_one_function_detach_independently() {
 #[test]
 fn unknown_symbols_name_the_probe_and_close_matches() {
     let (host, _g) = setup();
-    let obj = compile(
-        "kprobe:refkernel::workload::fibb { @x = count(); }",
-        "typo.pr",
-        &Options::default(),
-    )
-    .expect("compile")
-    .bytes;
+    let obj = compile("kprobe:refkernel::workload::fibb { @x = count(); }", "typo.pr", &Options::default()).expect("compile").bytes;
     let e = script::load(&obj, &symbols(host), &options()).expect_err("unknown symbol");
     assert_eq!(
         e.to_string(),
@@ -402,7 +400,11 @@ fn every_byte_mutated_and_every_truncation_is_refused_or_loads() {
                     continue;
                 }
                 m[i] = v;
-                if load_any(host, &syms, &m, free) { loaded += 1 } else { refused += 1 }
+                if load_any(host, &syms, &m, free) {
+                    loaded += 1
+                } else {
+                    refused += 1
+                }
             }
             m[i] = obj[i];
         }

@@ -110,12 +110,7 @@ fn fake_qemu(dir: &Path, body: &str) -> PathBuf {
 }
 
 fn probec_run(qemu: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_probec"))
-        .arg("run")
-        .args(args)
-        .env("PROBEC_QEMU", qemu)
-        .output()
-        .expect("run probec")
+    Command::new(env!("CARGO_BIN_EXE_probec")).arg("run").args(args).env("PROBEC_QEMU", qemu).output().expect("run probec")
 }
 
 #[test]

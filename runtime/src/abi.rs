@@ -663,7 +663,18 @@ mod tests {
         let h = header();
         assert_eq!(ObjectHeader::read_from(h.as_bytes()), Some(h));
         assert_eq!(ObjectHeader::read_from(&h.as_bytes()[..10]), None);
-        let m = MapDesc { name: 1, kind: map_kind::HIST, flags: 0, capacity: 8, key_size: 8, value_size: 528, key_fields: 0, key_count: 1, value_field: 1, params: [0; 3] };
+        let m = MapDesc {
+            name: 1,
+            kind: map_kind::HIST,
+            flags: 0,
+            capacity: 8,
+            key_size: 8,
+            value_size: 528,
+            key_fields: 0,
+            key_count: 1,
+            value_field: 1,
+            params: [0; 3],
+        };
         assert_eq!(MapDesc::read_from(m.as_bytes()), Some(m));
         assert_eq!(m.as_bytes()[4], map_kind::HIST as u8, "little-endian, kind at offset 4");
     }

@@ -61,12 +61,20 @@ impl Frame {
 
     /// Read general register `n` where 31 means XZR (reads as zero).
     pub fn xzr(&self, n: u32) -> u64 {
-        if n == 31 { 0 } else { self.x[n as usize] }
+        if n == 31 {
+            0
+        } else {
+            self.x[n as usize]
+        }
     }
 
     /// Read general register `n` where 31 means SP.
     pub fn xsp(&self, n: u32) -> u64 {
-        if n == 31 { self.sp } else { self.x[n as usize] }
+        if n == 31 {
+            self.sp
+        } else {
+            self.x[n as usize]
+        }
     }
 
     /// Write general register `n` where 31 means XZR (write discarded).
@@ -78,6 +86,10 @@ impl Frame {
 
     /// Write general register `n` where 31 means SP.
     pub fn set_xsp(&mut self, n: u32, value: u64) {
-        if n == 31 { self.sp = value } else { self.x[n as usize] = value }
+        if n == 31 {
+            self.sp = value
+        } else {
+            self.x[n as usize] = value
+        }
     }
 }

@@ -119,9 +119,7 @@ pub(crate) fn probe_hit(rt: &Runtime, cpu: usize, this: &PerCpu, state: &HitStat
 #[inline(always)]
 fn simulate_in_frame(rt: &Runtime, kind: SimKind, addr: usize, frame: &mut Frame) -> bool {
     match kind {
-        SimKind::Br { .. } | SimKind::Blr { .. } | SimKind::LdrLiteral { .. } => {
-            simulate_with_context(rt, kind, addr, frame)
-        }
+        SimKind::Br { .. } | SimKind::Blr { .. } | SimKind::LdrLiteral { .. } => simulate_with_context(rt, kind, addr, frame),
         // Everything else depends on the frame alone.
         _ => simulate(kind, addr as u64, frame, &TargetMemory, SimEnv::default()).is_ok(),
     }

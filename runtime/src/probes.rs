@@ -60,9 +60,9 @@ impl core::fmt::Display for AttachError {
             AttachError::AlreadyProbed => f.write_str("a probe is already attached at this address"),
             AttachError::ForeignBreakpoint => f.write_str("another breakpoint is planted at this address"),
             AttachError::Rejected(reason) => write!(f, "instruction cannot be probed: {}", reason.message()),
-            AttachError::InsideExclusiveSequence => {
-                f.write_str("inside an LDXR..STXR sequence: the trap would clear the exclusive monitor and the sequence would retry forever")
-            }
+            AttachError::InsideExclusiveSequence => f.write_str(
+                "inside an LDXR..STXR sequence: the trap would clear the exclusive monitor and the sequence would retry forever",
+            ),
             AttachError::TooManyProbes => f.write_str("the probe table is full"),
             AttachError::NoFreeSlot => f.write_str("no free XOL slot"),
             AttachError::InHandler => f.write_str("cannot attach or detach from inside a probe handler"),
@@ -260,4 +260,3 @@ pub fn stats(id: ProbeId) -> Option<ProbeStats> {
     }
     Some(ProbeStats { hits: record.hits.load(Ordering::Relaxed), missed: record.missed.load(Ordering::Relaxed) })
 }
-

@@ -142,8 +142,5 @@ pub fn init(platform: &'static dyn Platform, config: Config) -> Result<(), InitE
 pub fn memory_per_probe() -> usize {
     let Some(rt) = get() else { return 0 };
     let probes = rt.probes.len().max(1);
-    core::mem::size_of::<ProbeRecord>()
-        + rt.table.bytes() / probes
-        + crate::xol::SLOT_BYTES
-        + 2 * core::mem::size_of::<u32>()
+    core::mem::size_of::<ProbeRecord>() + rt.table.bytes() / probes + crate::xol::SLOT_BYTES + 2 * core::mem::size_of::<u32>()
 }

@@ -42,12 +42,7 @@ fn run_explained(tool: &str, args: &[&str], explain: impl Fn(&str) -> String) ->
              (Debian/Ubuntu: apt-get install binutils-aarch64-linux-gnu)."
         )
     });
-    assert!(
-        output.status.success(),
-        "`{tool} {}` failed:\n{}",
-        args.join(" "),
-        explain(&String::from_utf8_lossy(&output.stderr))
-    );
+    assert!(output.status.success(), "`{tool} {}` failed:\n{}", args.join(" "), explain(&String::from_utf8_lossy(&output.stderr)));
     output
 }
 
@@ -84,9 +79,7 @@ fn table() -> Vec<Entry> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let (asm, expected) = line
-            .rsplit_once('|')
-            .unwrap_or_else(|| panic!("decode_table.txt:{}: no `| class`", index + 1));
+        let (asm, expected) = line.rsplit_once('|').unwrap_or_else(|| panic!("decode_table.txt:{}: no `| class`", index + 1));
         entries.push(Entry { line: index + 1, asm: asm.trim().into(), expected: expected.trim().into() });
     }
     entries
@@ -107,11 +100,7 @@ fn assemble(lines: &[&str]) -> Vec<u32> {
     run_explained(AS, &[MARCH, "-o", object.to_str().unwrap(), source.to_str().unwrap()], |stderr| {
         let mut explained = String::new();
         for message in stderr.lines() {
-            let input = message
-                .split(':')
-                .nth(1)
-                .and_then(|n| n.parse::<usize>().ok())
-                .and_then(|n| lines.get(n.wrapping_sub(2)));
+            let input = message.split(':').nth(1).and_then(|n| n.parse::<usize>().ok()).and_then(|n| lines.get(n.wrapping_sub(2)));
             match input {
                 Some(input) => writeln!(explained, "{message}\n    (input: `{input}`)").unwrap(),
                 None => writeln!(explained, "{message}").unwrap(),
@@ -138,21 +127,13 @@ fn decode_table_matches_assembler() {
     assert!(entries.len() > 300, "the table should cover every class with variants");
     let lines: Vec<&str> = entries.iter().map(|e| e.asm.as_str()).collect();
     let words = assemble(&lines);
-    assert_eq!(
-        words.len(),
-        entries.len(),
-        "every table line must assemble to exactly one instruction word"
-    );
+    assert_eq!(words.len(), entries.len(), "every table line must assemble to exactly one instruction word");
     let mut failures = String::new();
     for (entry, &word) in entries.iter().zip(&words) {
         let actual = class(decode(word));
         if !matches_expected(&actual, &entry.expected) {
-            writeln!(
-                failures,
-                "  line {:4}: {:08x}  {:<40} expected {:<28} got {}",
-                entry.line, word, entry.asm, entry.expected, actual
-            )
-            .unwrap();
+            writeln!(failures, "  line {:4}: {:08x}  {:<40} expected {:<28} got {}", entry.line, word, entry.asm, entry.expected, actual)
+                .unwrap();
         }
     }
     assert!(failures.is_empty(), "decoder disagrees with decode_table.txt:\n{failures}");
@@ -161,14 +142,37 @@ fn decode_table_matches_assembler() {
         *seen.entry(class(decode(word))).or_default() += 1;
     }
     for needed in [
-        "xol", "simulate:b", "simulate:bl", "simulate:b.cond", "simulate:bc.cond", "simulate:cbz",
-        "simulate:cbnz", "simulate:tbz", "simulate:tbnz", "simulate:adr", "simulate:adrp",
-        "simulate:br", "simulate:blr", "simulate:ret", "simulate:ldr-literal",
-        "simulate:ldrsw-literal", "simulate:ldr-literal-simd", "simulate:prfm-literal",
-        "simulate:nop", "simulate:mrs-daif", "reject:exclusive", "reject:exception-generating",
-        "reject:exception-return", "reject:system-register-write", "reject:authenticated-branch",
-        "reject:authentication", "reject:memory-copy-set", "reject:scalable-vector",
-        "reject:wait-for-interrupt", "reject:exception-state-read", "reject:transactional",
+        "xol",
+        "simulate:b",
+        "simulate:bl",
+        "simulate:b.cond",
+        "simulate:bc.cond",
+        "simulate:cbz",
+        "simulate:cbnz",
+        "simulate:tbz",
+        "simulate:tbnz",
+        "simulate:adr",
+        "simulate:adrp",
+        "simulate:br",
+        "simulate:blr",
+        "simulate:ret",
+        "simulate:ldr-literal",
+        "simulate:ldrsw-literal",
+        "simulate:ldr-literal-simd",
+        "simulate:prfm-literal",
+        "simulate:nop",
+        "simulate:mrs-daif",
+        "reject:exclusive",
+        "reject:exception-generating",
+        "reject:exception-return",
+        "reject:system-register-write",
+        "reject:authenticated-branch",
+        "reject:authentication",
+        "reject:memory-copy-set",
+        "reject:scalable-vector",
+        "reject:wait-for-interrupt",
+        "reject:exception-state-read",
+        "reject:transactional",
     ] {
         assert!(seen.get(needed).copied().unwrap_or(0) >= 2, "table needs variants of {needed}");
     }
@@ -223,14 +227,82 @@ fn disassemble(words: &[u32]) -> Vec<Option<(String, String)>> {
 /// Mnemonics that must never be run out of line, whatever their encoding.
 fn never_xol(mnemonic: &str, operands: &str) -> bool {
     const EXACT: &[&str] = &[
-        "b", "bl", "br", "blr", "ret", "cbz", "cbnz", "tbz", "tbnz", "adr", "adrp", "svc", "hvc",
-        "smc", "brk", "hlt", "dcps1", "dcps2", "dcps3", "eret", "eretaa", "eretab", "drps", "msr",
-        "braa", "brab", "braaz", "brabz", "blraa", "blrab", "blraaz", "blrabz", "retaa", "retab",
-        "wfi", "wfe", "wfit", "wfet", "esb", "tstart", "tcommit", "tcancel", "ttest", "smstart",
-        "smstop", "udf", "autiasp", "autibsp", "autiaz", "autibz", "autia1716", "autib1716",
-        "autia", "autib", "autda", "autdb", "autiza", "autizb", "autdza", "autdzb", "ldxr",
-        "ldxrb", "ldxrh", "ldaxr", "ldaxrb", "ldaxrh", "stxr", "stxrb", "stxrh", "stlxr",
-        "stlxrb", "stlxrh", "ldxp", "ldaxp", "stxp", "stlxp",
+        "b",
+        "bl",
+        "br",
+        "blr",
+        "ret",
+        "cbz",
+        "cbnz",
+        "tbz",
+        "tbnz",
+        "adr",
+        "adrp",
+        "svc",
+        "hvc",
+        "smc",
+        "brk",
+        "hlt",
+        "dcps1",
+        "dcps2",
+        "dcps3",
+        "eret",
+        "eretaa",
+        "eretab",
+        "drps",
+        "msr",
+        "braa",
+        "brab",
+        "braaz",
+        "brabz",
+        "blraa",
+        "blrab",
+        "blraaz",
+        "blrabz",
+        "retaa",
+        "retab",
+        "wfi",
+        "wfe",
+        "wfit",
+        "wfet",
+        "esb",
+        "tstart",
+        "tcommit",
+        "tcancel",
+        "ttest",
+        "smstart",
+        "smstop",
+        "udf",
+        "autiasp",
+        "autibsp",
+        "autiaz",
+        "autibz",
+        "autia1716",
+        "autib1716",
+        "autia",
+        "autib",
+        "autda",
+        "autdb",
+        "autiza",
+        "autizb",
+        "autdza",
+        "autdzb",
+        "ldxr",
+        "ldxrb",
+        "ldxrh",
+        "ldaxr",
+        "ldaxrb",
+        "ldaxrh",
+        "stxr",
+        "stxrb",
+        "stxrh",
+        "stlxr",
+        "stlxrb",
+        "stlxrh",
+        "ldxp",
+        "ldaxp",
+        "stxp",
+        "stlxp",
     ];
     if EXACT.contains(&mnemonic) || mnemonic.starts_with("b.") || mnemonic.starts_with("bc.") {
         return true;
@@ -246,9 +318,7 @@ fn never_xol(mnemonic: &str, operands: &str) -> bool {
     // Reads of the state the probe's trap overwrites.
     if mnemonic == "mrs" {
         let register = operands.rsplit(',').next().unwrap_or("").trim().to_ascii_lowercase();
-        let trap_state = ["elr", "spsr", "esr", "far"]
-            .iter()
-            .any(|r| (1..=3).any(|el| register == format!("{r}_el{el}")));
+        let trap_state = ["elr", "spsr", "esr", "far"].iter().any(|r| (1..=3).any(|el| register == format!("{r}_el{el}")));
         if trap_state || register == "daif" || register == "mdscr_el1" {
             return true;
         }
@@ -283,8 +353,7 @@ fn sweep_words() -> Vec<u32> {
         })
         .unwrap_or((0, 0));
     let mut rng = Rng(seed | 1);
-    let mut words: Vec<u32> =
-        (0..count).map(|_| (rng.next() & !fix_mask) | (fix_value & fix_mask)).collect();
+    let mut words: Vec<u32> = (0..count).map(|_| (rng.next() & !fix_mask) | (fix_value & fix_mask)).collect();
     // Neighbours of real instructions: flip one or two bits of each table
     // word, which probes the allocation edges of every class in the table.
     let lines: Vec<String> = table().into_iter().map(|e| e.asm).collect();
@@ -310,9 +379,7 @@ fn decoder_agrees_with_objdump() {
         let problem = match (decoded, dis) {
             (Decoded::Xol | Decoded::Simulate(_), None) => Some("allowed but objdump says undefined".to_string()),
             (Decoded::Xol, Some((m, o))) if never_xol(m, o) => Some("must not run out of line".into()),
-            (Decoded::Simulate(kind), Some((m, o))) if !kind_fits(kind.name(), m, o) => {
-                Some(format!("simulated as {}", kind.name()))
-            }
+            (Decoded::Simulate(kind), Some((m, o))) if !kind_fits(kind.name(), m, o) => Some(format!("simulated as {}", kind.name())),
             (Decoded::Reject(reason), Some((m, _))) if reason.name() == "unknown" => {
                 let entry = gaps.entry(m.clone()).or_insert((0, word));
                 entry.0 += 1;
@@ -335,28 +402,24 @@ fn decoder_agrees_with_objdump() {
             eprintln!("gap: {count:6} {mnemonic:<12} e.g. {example:08x}");
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{failure_count} of {} words disagree with objdump:\n{failures}",
-        words.len()
-    );
+    assert!(failures.is_empty(), "{failure_count} of {} words disagree with objdump:\n{failures}", words.len());
 }
 
 #[test]
 fn exclusive_sequences_found_by_scanning_back() {
     use probec_runtime::arch::aarch64::decode::inside_exclusive_sequence;
     let words = assemble(&[
-        "ldaxr w1, [x0]",       // 0
-        "add w1, w1, #1",       // 1
-        "stlxr w2, w1, [x0]",   // 2
-        "cbnz w2, .-12",        // 3
-        "ldxp x4, x5, [x0]",    // 4
-        "cmp x4, x6",           // 5
-        "b.ne .+12",            // 6
-        "stxp w7, x8, x9, [x0]",// 7
-        "ret",                  // 8
-        "clrex",                // 9
-        "ret",                  // 10
+        "ldaxr w1, [x0]",        // 0
+        "add w1, w1, #1",        // 1
+        "stlxr w2, w1, [x0]",    // 2
+        "cbnz w2, .-12",         // 3
+        "ldxp x4, x5, [x0]",     // 4
+        "cmp x4, x6",            // 5
+        "b.ne .+12",             // 6
+        "stxp w7, x8, x9, [x0]", // 7
+        "ret",                   // 8
+        "clrex",                 // 9
+        "ret",                   // 10
     ]);
     let inside = |at: usize| inside_exclusive_sequence(&words[..at]);
     assert!(!inside(0), "nothing before the first word");

@@ -88,10 +88,7 @@ fn keyed_maps_sort_by_value_then_key() {
         entry(s16("d", false), words(&[3])),
     ];
     assert_eq!(as_text(&m, e.clone()), "@x[b]: 1\n@x[c]: 3\n@x[d]: 3\n@x[a]: 5\n");
-    assert_eq!(
-        as_json(&m, e),
-        "{\"type\": \"map\", \"data\": {\"@x\": {\"b\": 1, \"c\": 3, \"d\": 3, \"a\": 5}}}\n"
-    );
+    assert_eq!(as_json(&m, e), "{\"type\": \"map\", \"data\": {\"@x\": {\"b\": 1, \"c\": 3, \"d\": 3, \"a\": 5}}}\n");
     // Signed sums sort as signed.
     let m = map("@s", MapKind::Sum, &[U], Some(I), 8);
     let e = vec![entry(words(&[1]), words(&[7])), entry(words(&[2]), words(&[-7i64 as u64]))];
@@ -122,10 +119,7 @@ fn avg_and_stats_end_with_an_empty_line() {
     assert_eq!(as_text(&avg, vec![entry(vec![], words(&[2, -9i64 as u64]))]), "@avg: -4\n\n");
     let stats = map("@stats", MapKind::Stats, &[U], Some(U), 16);
     let e = vec![entry(words(&[1]), words(&[3, 15])), entry(words(&[2]), words(&[1, 2]))];
-    assert_eq!(
-        as_text(&stats, e.clone()),
-        "@stats[2]: count 1, average 2, total 2\n@stats[1]: count 3, average 5, total 15\n\n"
-    );
+    assert_eq!(as_text(&stats, e.clone()), "@stats[2]: count 1, average 2, total 2\n@stats[1]: count 3, average 5, total 15\n\n");
     assert_eq!(
         as_json(&stats, e),
         "{\"type\": \"stats\", \"data\": {\"@stats\": {\"2\": {\"count\": 1, \"average\": 2, \"total\": 2}, \"1\": {\"count\": 3, \"average\": 5, \"total\": 15}}}}\n"
@@ -238,7 +232,10 @@ fn render(fmt: &str, args: &[FieldSpec], record: &[u8]) -> String {
 #[test]
 fn printf_conversions_follow_c() {
     let r = words(&[-42i64 as u64]);
-    assert_eq!(render("%d|%5d|%-5d|%05d|%+d|% d", &[I; 6], &[r.clone(), r.clone(), r.clone(), r.clone(), r.clone(), r.clone()].concat()), "-42|  -42|-42  |-0042|-42|-42");
+    assert_eq!(
+        render("%d|%5d|%-5d|%05d|%+d|% d", &[I; 6], &[r.clone(), r.clone(), r.clone(), r.clone(), r.clone(), r.clone()].concat()),
+        "-42|  -42|-42  |-0042|-42|-42"
+    );
     let r = words(&[42]);
     assert_eq!(render("%+d % d %u %x %X %#x %o %#o %08x", &[U; 9], &r.repeat(9)), "+42  42 42 2a 2A 0x2a 52 052 0000002a");
     assert_eq!(render("%#x %#o", &[U; 2], &words(&[0, 0])), "0 0");
@@ -274,5 +271,8 @@ fn json_printf_and_lost_events_lines() {
     let mut out = String::new();
     json::printf("tab\there \u{1}\n", &mut out).unwrap();
     json::lost_events(3, &mut out).unwrap();
-    assert_eq!(out, "{\"type\": \"printf\", \"data\": \"tab\\there \\u0001\\n\"}\n{\"type\": \"lost_events\", \"data\": {\"events\": 3}}\n");
+    assert_eq!(
+        out,
+        "{\"type\": \"printf\", \"data\": \"tab\\there \\u0001\\n\"}\n{\"type\": \"lost_events\", \"data\": {\"events\": 3}}\n"
+    );
 }

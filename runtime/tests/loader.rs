@@ -91,7 +91,8 @@ fn rel_sections_and_relocated_descriptors_are_refused() {
     obj[h + 4..h + 8].copy_from_slice(&elf::SHT_REL.to_le_bytes());
     assert_refused(&obj, "SHT_REL relocations (without addends) are not part of the contract");
     let mut obj = build(&s);
-    let target = (0..20).find(|&i| shdr(&obj, ".probec.maps") == u64::from_le_bytes(obj[40..48].try_into().unwrap()) as usize + 64 * i).unwrap();
+    let target =
+        (0..20).find(|&i| shdr(&obj, ".probec.maps") == u64::from_le_bytes(obj[40..48].try_into().unwrap()) as usize + 64 * i).unwrap();
     let h = shdr(&obj, ".rela.text");
     obj[h + 44..h + 48].copy_from_slice(&(target as u32).to_le_bytes());
     assert_refused(&obj, "applies to .probec.maps, but descriptor sections contain no relocations");

@@ -121,7 +121,8 @@ fn a_handler_label_without_size_extends_to_the_next_code_symbol() {
     // unsymbolised code; END (STT_FUNC) starts at .text+0x14.
     s.funcs[1] = ("", words(&[NOP, NOP, FADD]));
     s.labels = vec![("kprobe:target", 8)];
-    assert!(refused(&build(&s)).starts_with("handler `kprobe:target` uses FP/SIMD register instruction 0x1e602820 at .text+0x10 (`kprobe:target`+0x8)"));
+    assert!(refused(&build(&s))
+        .starts_with("handler `kprobe:target` uses FP/SIMD register instruction 0x1e602820 at .text+0x10 (`kprobe:target`+0x8)"));
     // ... and no further: an FP word after END's start belongs to END.
     s.funcs[1] = ("", words(&[NOP, NOP, RET]));
     s.funcs[2].1 = words(&[FADD, RET]);

@@ -64,7 +64,18 @@ fn keyed_inserts(name: &str) -> Option<abi::Handler> {
 fn full_maps_and_lost_events_are_reported() {
     let (host, _g) = setup();
     let mut s = base();
-    s.maps[0] = MapDesc { name: 0, kind: abi::map_kind::COUNT, flags: 0, capacity: 3, key_size: 8, value_size: 8, key_fields: 1, key_count: 1, value_field: u32::MAX, params: [0; 3] };
+    s.maps[0] = MapDesc {
+        name: 0,
+        kind: abi::map_kind::COUNT,
+        flags: 0,
+        capacity: 3,
+        key_size: 8,
+        value_size: 8,
+        key_fields: 1,
+        key_count: 1,
+        value_field: u32::MAX,
+        params: [0; 3],
+    };
     s.fields.push(FieldDesc { kind: abi::field_kind::UNSIGNED, bits: 64, size: 8 });
     let options = LoadOptions { native_handlers: Some(keyed_inserts), ring_bytes_per_cpu: 256, ..opts() };
     let id = script::load(&build(&s), &syms(host), &options).unwrap();

@@ -108,12 +108,7 @@ fn cbz(sf: bool, nonzero: bool, rt: u32, imm19: i64) -> u32 {
     ((sf as u32) << 31) | 0x3400_0000 | ((nonzero as u32) << 24) | ((imm19 as u32 & 0x7ffff) << 5) | rt
 }
 fn tbz(nonzero: bool, rt: u32, bit: u32, imm14: i64) -> u32 {
-    ((bit >> 5) << 31)
-        | 0x3600_0000
-        | ((nonzero as u32) << 24)
-        | ((bit & 31) << 19)
-        | ((imm14 as u32 & 0x3fff) << 5)
-        | rt
+    ((bit >> 5) << 31) | 0x3600_0000 | ((nonzero as u32) << 24) | ((bit & 31) << 19) | ((imm14 as u32 & 0x3fff) << 5) | rt
 }
 fn adr(page: bool, rd: u32, imm21: i64) -> u32 {
     let imm = imm21 as u32 & 0x1f_ffff;
@@ -171,22 +166,22 @@ fn bl_writes_link_register() {
 /// runtime's cond[3:1]/cond[0] structure.
 fn truth(cond: u32, n: bool, z: bool, c: bool, v: bool) -> bool {
     match cond {
-        0x0 => z,              // EQ
-        0x1 => !z,             // NE
-        0x2 => c,              // CS/HS
-        0x3 => !c,             // CC/LO
-        0x4 => n,              // MI
-        0x5 => !n,             // PL
-        0x6 => v,              // VS
-        0x7 => !v,             // VC
-        0x8 => c && !z,        // HI
-        0x9 => !c || z,        // LS
-        0xa => n == v,         // GE
-        0xb => n != v,         // LT
-        0xc => !z && n == v,   // GT
-        0xd => z || n != v,    // LE
-        0xe => true,           // AL
-        _ => true,             // NV behaves as AL
+        0x0 => z,            // EQ
+        0x1 => !z,           // NE
+        0x2 => c,            // CS/HS
+        0x3 => !c,           // CC/LO
+        0x4 => n,            // MI
+        0x5 => !n,           // PL
+        0x6 => v,            // VS
+        0x7 => !v,           // VC
+        0x8 => c && !z,      // HI
+        0x9 => !c || z,      // LS
+        0xa => n == v,       // GE
+        0xb => n != v,       // LT
+        0xc => !z && n == v, // GT
+        0xd => z || n != v,  // LE
+        0xe => true,         // AL
+        _ => true,           // NV behaves as AL
     }
 }
 
@@ -437,20 +432,12 @@ fn literal_loads_all_widths() {
     let mut f = frame();
     simulate(kind(ldr_lit(0b00, false, 0, -0x4_0000)), PC, &mut f, &far, SimEnv::default()).unwrap();
     assert_eq!(f.x[0], 0x0403_0201);
-    assert_eq!(
-        kind(ldr_lit(0b01, false, 0, 0x3_ffff)),
-        SimKind::LdrLiteral { rt: 0, kind: LiteralKind::X, offset: 0xf_fffc }
-    );
+    assert_eq!(kind(ldr_lit(0b01, false, 0, 0x3_ffff)), SimKind::LdrLiteral { rt: 0, kind: LiteralKind::X, offset: 0xf_fffc });
 }
 
 #[test]
 fn unreadable_literal_is_an_error_and_changes_nothing() {
-    for word in [
-        ldr_lit(0b00, false, 1, 8),
-        ldr_lit(0b01, false, 1, -8),
-        ldr_lit(0b10, false, 1, 8),
-        ldr_lit(0b10, true, 1, 8),
-    ] {
+    for word in [ldr_lit(0b00, false, 1, 8), ldr_lit(0b01, false, 1, -8), ldr_lit(0b10, false, 1, 8), ldr_lit(0b10, true, 1, 8)] {
         let mut f = frame();
         f.pstate = 0b11 << BTYPE_SHIFT;
         let before = f;

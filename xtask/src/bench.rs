@@ -48,11 +48,7 @@ fn kernel_run(elf: &Path, args: &str) -> Result<BTreeMap<String, u64>, String> {
 /// kernel's loading convention, its probes on `bench_xol` and `bench_sim`.
 fn script_bench(elf: &Path, probec: &Path, mode: &str, name: &str, program: &str) -> Result<BTreeMap<String, u64>, String> {
     let object = std::env::temp_dir().join(format!("probec-bench-{}-{name}.o", std::process::id()));
-    let out = Command::new(probec)
-        .args(["-e", program, "-o"])
-        .arg(&object)
-        .output()
-        .map_err(|e| format!("probec: {e}"))?;
+    let out = Command::new(probec).args(["-e", program, "-o"]).arg(&object).output().map_err(|e| format!("probec: {e}"))?;
     if !out.status.success() {
         return Err(format!("probec -e '{program}' failed:\n{}", String::from_utf8_lossy(&out.stderr)));
     }
@@ -164,7 +160,8 @@ pub fn run() -> Result<(), String> {
         (Some(gp), Some(full)) => format!(", {} more", full.saturating_sub(*gp)),
         _ => String::new(),
     };
-    let _ = writeln!(md, "well) it costs {}{saved}. A simulated or boosted hit takes one such round trip,", get(&full, "exception_roundtrip"));
+    let _ =
+        writeln!(md, "well) it costs {}{saved}. A simulated or boosted hit takes one such round trip,", get(&full, "exception_roundtrip"));
     let _ = writeln!(md, "an XOL hit by single-step or BRK-after-slot two; the rest of a hit is the");
     let _ = writeln!(md, "runtime's work and the handler. The rows marked `frame=full` show the same");
     let _ = writeln!(md, "hits with the full frame.\n");
@@ -209,7 +206,8 @@ pub fn run() -> Result<(), String> {
         let _ = writeln!(md, "| {} | {} | {} |", n - 1, get(&step, &format!("attach_with_{n}")), get(&step, &format!("detach_with_{n}")));
     }
     let _ = writeln!(md, "\n## Memory\n");
-    let _ = writeln!(md, "- bytes reserved per probe (record, address-table share, XOL slot, free lists): {}", get(&step, "bytes_per_probe"));
+    let _ =
+        writeln!(md, "- bytes reserved per probe (record, address-table share, XOL slot, free lists): {}", get(&step, "bytes_per_probe"));
     let _ = writeln!(md, "- runtime code in the reference kernel: {} bytes", runtime_code_bytes(&elf)?);
     let _ = writeln!(md, "\n## Compile time and memory per script (release build)\n");
     let _ = writeln!(md, "```\n{}```", compile_bench()?);

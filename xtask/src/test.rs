@@ -124,10 +124,7 @@ struct DiffArgs {
 }
 
 fn parse_args(args: &[String]) -> Result<DiffArgs, String> {
-    let mut out = DiffArgs {
-        seed: std::env::var("PROBEC_DIFF_SEED").ok(),
-        count: std::env::var("PROBEC_DIFF_COUNT").ok(),
-    };
+    let mut out = DiffArgs { seed: std::env::var("PROBEC_DIFF_SEED").ok(), count: std::env::var("PROBEC_DIFF_COUNT").ok() };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         let (key, inline) = match arg.split_once('=') {
@@ -348,13 +345,9 @@ fn disassemble(words: &[u32]) -> Vec<String> {
     let _ = std::fs::create_dir_all(&dir);
     let file = dir.join("words.bin");
     let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
-    let text = std::fs::write(&file, bytes).ok().and_then(|_| {
-        Command::new("aarch64-linux-gnu-objdump")
-            .args(["-D", "-b", "binary", "-m", "aarch64"])
-            .arg(&file)
-            .output()
-            .ok()
-    });
+    let text = std::fs::write(&file, bytes)
+        .ok()
+        .and_then(|_| Command::new("aarch64-linux-gnu-objdump").args(["-D", "-b", "binary", "-m", "aarch64"]).arg(&file).output().ok());
     let _ = std::fs::remove_dir_all(&dir);
     let text = text.map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
     // Lines look like "   4:\td503201f \tnop".
@@ -390,9 +383,7 @@ fn differential(elf: &std::path::Path, config: Config, opts: &DiffArgs) -> Resul
     if main.is_none() || rejects.is_none() || run.status != Some(if failed == 0 { 0 } else { 1 }) {
         failed = failed.max(1);
     }
-    println!(
-        "qemu {name} differential: {n} instructions, {k} classes, {d} divergences; {w} refusal checks, {f} wrong ({secs:.0} s)"
-    );
+    println!("qemu {name} differential: {n} instructions, {k} classes, {d} divergences; {w} refusal checks, {f} wrong ({secs:.0} s)");
     if failed > 0 {
         eprintln!("---- qemu {name} differential output ----\n{}", run.output);
         if run.timed_out {

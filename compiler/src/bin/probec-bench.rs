@@ -119,9 +119,17 @@ fn main() {
             all_ok = false;
             "COMPILE ERROR".to_string()
         } else if r.probes <= 20 {
-            if ms < 10.0 && mb < 30.0 { "ok (<10 ms, <30 MB)".into() } else { "MISSED (<10 ms, <30 MB)".into() }
+            if ms < 10.0 && mb < 30.0 {
+                "ok (<10 ms, <30 MB)".into()
+            } else {
+                "MISSED (<10 ms, <30 MB)".into()
+            }
         } else if r.probes >= 1000 {
-            if ms < 300.0 { "ok (<300 ms)".into() } else { "MISSED (<300 ms)".into() }
+            if ms < 300.0 {
+                "ok (<300 ms)".into()
+            } else {
+                "MISSED (<300 ms)".into()
+            }
         } else {
             String::new()
         };

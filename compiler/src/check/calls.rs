@@ -12,10 +12,8 @@ use crate::types::Type;
 
 const AGGREGATIONS: &[&str] = &["count", "sum", "min", "max", "avg", "stats", "hist", "lhist"];
 const STATEMENTS: &[&str] = &["printf", "print", "clear", "zero", "delete", "exit"];
-const FUNCTIONS: &[&str] = &[
-    "str", "reg", "count", "sum", "min", "max", "avg", "stats", "hist", "lhist", "printf", "print", "clear", "zero",
-    "delete", "exit",
-];
+const FUNCTIONS: &[&str] =
+    &["str", "reg", "count", "sum", "min", "max", "avg", "stats", "hist", "lhist", "printf", "print", "clear", "zero", "delete", "exit"];
 
 /// A checked aggregation call: what to do and what map kind it implies.
 pub(crate) struct AggCall {
@@ -40,8 +38,12 @@ impl Checker {
     fn arity(&mut self, name: &str, args: &[ast::Expr], span: Span, min: usize, max: usize, usage: &str) -> bool {
         if args.len() < min || args.len() > max {
             self.error(
-                Diagnostic::error(format!("`{name}` takes {}, but {} given", plural(min, max), args.len()), span, "wrong number of arguments")
-                    .with_help(format!("write `{usage}`")),
+                Diagnostic::error(
+                    format!("`{name}` takes {}, but {} given", plural(min, max), args.len()),
+                    span,
+                    "wrong number of arguments",
+                )
+                .with_help(format!("write `{usage}`")),
             );
             return false;
         }
@@ -78,11 +80,17 @@ impl Checker {
                     return None;
                 }
                 let A::Str(r) = &args[0].kind else {
-                    self.error(Diagnostic::error("`reg` needs a register name in quotes", args[0].span, "not a string literal").with_help("write `reg(\"x19\")`"));
+                    self.error(
+                        Diagnostic::error("`reg` needs a register name in quotes", args[0].span, "not a string literal")
+                            .with_help("write `reg(\"x19\")`"),
+                    );
                     return None;
                 };
                 let Some(n) = register(r) else {
-                    self.error(Diagnostic::error(format!("unknown register `{r}`"), args[0].span, "not a register").with_help("registers are x0..x30, fp, lr, sp and pc"));
+                    self.error(
+                        Diagnostic::error(format!("unknown register `{r}`"), args[0].span, "not a register")
+                            .with_help("registers are x0..x30, fp, lr, sp and pc"),
+                    );
                     return None;
                 };
                 if !self.all_probes(&[ast::ProbeKind::Kprobe, ast::ProbeKind::Kretprobe]) {
@@ -99,7 +107,10 @@ impl Checker {
                 None
             }
             n if STATEMENTS.contains(&n) => {
-                self.error(Diagnostic::error(format!("`{n}` does not return a value"), e.span, "used as a value").with_help(format!("call `{n}(...)` as a statement on its own")));
+                self.error(
+                    Diagnostic::error(format!("`{n}` does not return a value"), e.span, "used as a value")
+                        .with_help(format!("call `{n}(...)` as a statement on its own")),
+                );
                 None
             }
             _ => {
@@ -158,7 +169,10 @@ impl Checker {
                 match super::consts::eval(a) {
                     Some(v) => p[i] = v,
                     None => {
-                        self.error(Diagnostic::error("`lhist` bounds must be constants", a.span, "not a constant").with_help("write numbers, e.g. `lhist($x, 0, 1000, 100)`"));
+                        self.error(
+                            Diagnostic::error("`lhist` bounds must be constants", a.span, "not a constant")
+                                .with_help("write numbers, e.g. `lhist($x, 0, 1000, 100)`"),
+                        );
                         return Some(None);
                     }
                 }
@@ -171,8 +185,12 @@ impl Checker {
             let buckets = ((max as i128 - min as i128) + step as i128 - 1) / step as i128;
             if buckets > 1000 {
                 self.error(
-                    Diagnostic::error(format!("`lhist` would have {buckets} buckets, at most 1000 are allowed"), e.span, "too many buckets")
-                        .with_help("use a larger step, or hist() for a log2 histogram"),
+                    Diagnostic::error(
+                        format!("`lhist` would have {buckets} buckets, at most 1000 are allowed"),
+                        e.span,
+                        "too many buckets",
+                    )
+                    .with_help("use a larger step, or hist() for a log2 histogram"),
                 );
                 return Some(None);
             }
@@ -191,11 +209,17 @@ impl Checker {
                     return None;
                 }
                 let A::Map { name: map, keys } = &args[0].kind else {
-                    self.error(Diagnostic::error(format!("`{name}` needs a map"), args[0].span, "not a map").with_help(format!("write `{name}(@map)`")));
+                    self.error(
+                        Diagnostic::error(format!("`{name}` needs a map"), args[0].span, "not a map")
+                            .with_help(format!("write `{name}(@map)`")),
+                    );
                     return None;
                 };
                 if !keys.is_empty() {
-                    self.error(Diagnostic::error(format!("`{name}` works on a whole map"), args[0].span, "has a key").with_help(format!("write `{name}({map})`")));
+                    self.error(
+                        Diagnostic::error(format!("`{name}` works on a whole map"), args[0].span, "has a key")
+                            .with_help(format!("write `{name}({map})`")),
+                    );
                     return None;
                 }
                 let m = self.map_existing(map, args[0].span, None)?;
@@ -210,7 +234,9 @@ impl Checker {
                     return None;
                 }
                 let A::Map { name: map, keys } = &args[0].kind else {
-                    self.error(Diagnostic::error("`delete` needs a map element", args[0].span, "not a map").with_help("write `delete(@map[key])`"));
+                    self.error(
+                        Diagnostic::error("`delete` needs a map element", args[0].span, "not a map").with_help("write `delete(@map[key])`"),
+                    );
                     return None;
                 };
                 let keys = self.keys(keys)?;
@@ -226,7 +252,10 @@ impl Checker {
                 None
             }
             "str" | "reg" => {
-                self.error(Diagnostic::error(format!("the value of `{name}(...)` is unused"), e.span, "unused value").with_help("assign it, e.g. `$s = str(arg0);`, or print it with printf"));
+                self.error(
+                    Diagnostic::error(format!("the value of `{name}(...)` is unused"), e.span, "unused value")
+                        .with_help("assign it, e.g. `$s = str(arg0);`, or print it with printf"),
+                );
                 None
             }
             _ => {
@@ -238,11 +267,16 @@ impl Checker {
 
     fn printf(&mut self, args: &[ast::Expr], e: &ast::Expr) -> Option<Stmt> {
         let Some(first) = args.first() else {
-            self.error(Diagnostic::error("`printf` needs a format string", e.span, "no arguments").with_help("write `printf(\"%d\\n\", value)`"));
+            self.error(
+                Diagnostic::error("`printf` needs a format string", e.span, "no arguments").with_help("write `printf(\"%d\\n\", value)`"),
+            );
             return None;
         };
         let A::Str(fmt) = &first.kind else {
-            self.error(Diagnostic::error("the format of `printf` must be a string literal", first.span, "not a literal").with_help("write `printf(\"%d\\n\", value)`"));
+            self.error(
+                Diagnostic::error("the format of `printf` must be a string literal", first.span, "not a literal")
+                    .with_help("write `printf(\"%d\\n\", value)`"),
+            );
             return None;
         };
         let specs = match conversions(fmt) {
@@ -259,8 +293,12 @@ impl Checker {
         if specs.len() != values.len() {
             let at = if values.len() > specs.len() { values[specs.len()].span } else { e.span };
             self.error(
-                Diagnostic::error(format!("the format has {} conversion(s) but {} argument(s) follow", specs.len(), values.len()), at, "argument count mismatch")
-                    .with_note(first.span, format!("{} conversion(s) here", specs.len())),
+                Diagnostic::error(
+                    format!("the format has {} conversion(s) but {} argument(s) follow", specs.len(), values.len()),
+                    at,
+                    "argument count mismatch",
+                )
+                .with_note(first.span, format!("{} conversion(s) here", specs.len())),
             );
             return None;
         }
@@ -282,9 +320,19 @@ impl Checker {
                     "use %s for strings"
                 };
                 self.error(
-                    Diagnostic::error(format!("format `{}` expects {}, but argument {} is {}", spec.text, if spec.conv == Conv::Str { "a string" } else { "an integer" }, i + 1, v.ty), arg.span, format!("this is {}", v.ty))
-                        .with_note(first.span, format!("`{}` is in this format", spec.text))
-                        .with_help(help),
+                    Diagnostic::error(
+                        format!(
+                            "format `{}` expects {}, but argument {} is {}",
+                            spec.text,
+                            if spec.conv == Conv::Str { "a string" } else { "an integer" },
+                            i + 1,
+                            v.ty
+                        ),
+                        arg.span,
+                        format!("this is {}", v.ty),
+                    )
+                    .with_note(first.span, format!("`{}` is in this format", spec.text))
+                    .with_help(help),
                 );
                 ok = false;
                 continue;
@@ -302,5 +350,9 @@ impl Checker {
 
 fn plural(min: usize, max: usize) -> String {
     let n = |k: usize| if k == 1 { "1 argument".to_string() } else { format!("{k} arguments") };
-    if min == max { n(min) } else { format!("{min} or {max} arguments") }
+    if min == max {
+        n(min)
+    } else {
+        format!("{min} or {max} arguments")
+    }
 }

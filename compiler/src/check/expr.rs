@@ -11,8 +11,8 @@ use probec_runtime::abi as runtime_abi;
 
 /// Builtin identifiers, for "did you mean" help.
 pub(crate) const BUILTINS: &[&str] = &[
-    "arg0", "arg1", "arg2", "arg3", "arg4", "arg5", "arg6", "arg7", "retval", "func", "probe", "pc", "sp", "cpu",
-    "nsecs", "elapsed", "tid", "pid", "uid", "gid",
+    "arg0", "arg1", "arg2", "arg3", "arg4", "arg5", "arg6", "arg7", "retval", "func", "probe", "pc", "sp", "cpu", "nsecs", "elapsed",
+    "tid", "pid", "uid", "gid",
 ];
 
 /// Context values supplied by the embedder through `probec_ctx_value`.
@@ -171,19 +171,28 @@ impl Checker {
             if cx.all_probes(kinds) {
                 return true;
             }
-            cx.error(Diagnostic::error(format!("`{name}` is only available in {what}"), e.span, "not available here").with_help(help.to_string()));
+            cx.error(
+                Diagnostic::error(format!("`{name}` is only available in {what}"), e.span, "not available here")
+                    .with_help(help.to_string()),
+            );
             false
         };
         let reg = |n: u8| Some(Expr { kind: T::Reg(n), ty: Type::U64 });
         if let Some(n) = name.strip_prefix("arg").and_then(|d| d.parse::<u8>().ok()) {
             if n > 7 {
                 self.error(
-                    Diagnostic::error(format!("`{name}` does not exist"), e.span, "only arg0..arg7")
-                        .with_help("AAPCS64 passes the first eight arguments in x0..x7; read others from the stack: `*(u64 *)(sp + 8 * N)`"),
+                    Diagnostic::error(format!("`{name}` does not exist"), e.span, "only arg0..arg7").with_help(
+                        "AAPCS64 passes the first eight arguments in x0..x7; read others from the stack: `*(u64 *)(sp + 8 * N)`",
+                    ),
                 );
                 return None;
             }
-            if !need(self, &kprobes, "kprobes", "at a return the argument registers are gone: save them in a map keyed by `tid` in a kprobe") {
+            if !need(
+                self,
+                &kprobes,
+                "kprobes",
+                "at a return the argument registers are gone: save them in a map keyed by `tid` in a kprobe",
+            ) {
                 return None;
             }
             return reg(n);
@@ -251,7 +260,17 @@ impl Checker {
             };
             return Some(Expr { kind: T::Read(Box::new(p)), ty: *pointee });
         }
-        let x = self.scalar(operand, &format!("`{}`", match op { UnOp::Not => "!", UnOp::Neg => "-", _ => "~" }))?;
+        let x = self.scalar(
+            operand,
+            &format!(
+                "`{}`",
+                match op {
+                    UnOp::Not => "!",
+                    UnOp::Neg => "-",
+                    _ => "~",
+                }
+            ),
+        )?;
         let ty = if op == UnOp::Not { Type::Bool } else { x.ty.promoted() };
         let x = convert(x, &if op == UnOp::Not { Type::Bool } else { ty.clone() });
         Some(Expr { kind: T::Unary(op, Box::new(x)), ty })
@@ -297,7 +316,15 @@ impl Checker {
                 let size = pointee.mem_size().max(1) as u64;
                 let mut off = convert(b, &Type::I64);
                 if size != 1 {
-                    off = Expr { kind: T::Binary { op: BinOp::Mul, signed: true, lhs: Box::new(off), rhs: Box::new(Expr::constant(size, Type::I64)) }, ty: Type::I64 };
+                    off = Expr {
+                        kind: T::Binary {
+                            op: BinOp::Mul,
+                            signed: true,
+                            lhs: Box::new(off),
+                            rhs: Box::new(Expr::constant(size, Type::I64)),
+                        },
+                        ty: Type::I64,
+                    };
                 }
                 if op == BinOp::Sub {
                     off = Expr { kind: T::Unary(UnOp::Neg, Box::new(off)), ty: Type::I64 };

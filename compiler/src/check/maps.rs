@@ -18,7 +18,11 @@ pub(crate) fn stored(t: &Type) -> Type {
 }
 
 fn class(t: &Type) -> &'static str {
-    if matches!(t, Type::Str) { "string" } else { "integer" }
+    if matches!(t, Type::Str) {
+        "string"
+    } else {
+        "integer"
+    }
 }
 
 fn describe_keys(keys: &[Type]) -> String {
@@ -94,10 +98,7 @@ impl Checker {
             } else {
                 format!("assign it first, e.g. `{name} = 0;` or `{name}[key] = count();`, in an earlier probe block")
             };
-            self.error(
-                Diagnostic::error(format!("map `{name}` is used before it is assigned"), span, "unknown map")
-                    .with_help(help),
-            );
+            self.error(Diagnostic::error(format!("map `{name}` is used before it is assigned"), span, "unknown map").with_help(help));
             return None;
         };
         if let Some(keys) = keys {

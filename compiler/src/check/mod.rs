@@ -40,13 +40,7 @@ pub fn check(program: &ast::Program) -> Result<tir::Program, Vec<Diagnostic>> {
     if cx.diags.iter().any(Diagnostic::is_error) {
         return Err(cx.diags);
     }
-    Ok(tir::Program {
-        limits: cx.limits,
-        maps: cx.maps,
-        formats: cx.formats,
-        requires: cx.requires,
-        handlers,
-    })
+    Ok(tir::Program { limits: cx.limits, maps: cx.maps, formats: cx.formats, requires: cx.requires, handlers })
 }
 
 /// State shared across the whole program while checking.
@@ -90,11 +84,7 @@ impl Checker {
                 }
             };
             if v < lo || v > hi {
-                self.error(Diagnostic::error(
-                    format!("`{}` must be between {lo} and {hi}", e.name.node),
-                    e.value.span,
-                    "out of range",
-                ));
+                self.error(Diagnostic::error(format!("`{}` must be between {lo} and {hi}", e.name.node), e.value.span, "out of range"));
                 continue;
             }
             *slot = v as u32;
@@ -129,12 +119,7 @@ impl Checker {
         }
     }
 
-    fn handler(
-        &mut self,
-        block: &ast::ProbeBlock,
-        index: usize,
-        symbols: &mut HashMap<String, usize>,
-    ) -> Option<tir::Handler> {
+    fn handler(&mut self, block: &ast::ProbeBlock, index: usize, symbols: &mut HashMap<String, usize>) -> Option<tir::Handler> {
         let errors_before = self.diags.len();
         self.kinds = block.probes.iter().map(|p| p.kind).collect();
         self.uses_clock = false;

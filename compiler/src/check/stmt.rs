@@ -82,8 +82,12 @@ impl Checker {
                 let (a, b) = bounds?;
                 if b.saturating_sub(a) > self.limits.max_loop as i64 {
                     self.error(
-                        Diagnostic::error(format!("this loop runs {} times, the limit is {}", b - a, self.limits.max_loop), start.span.to(end.span), "too many iterations")
-                            .with_help("raise `config = { max_loop = N }` if you mean it"),
+                        Diagnostic::error(
+                            format!("this loop runs {} times, the limit is {}", b - a, self.limits.max_loop),
+                            start.span.to(end.span),
+                            "too many iterations",
+                        )
+                        .with_help("raise `config = { max_loop = N }` if you mean it"),
                     );
                     return None;
                 }
@@ -101,8 +105,12 @@ impl Checker {
                 let copies = super::stack::statement_count(&body).saturating_mul(n as u64);
                 if copies > MAX_UNROLLED_STATEMENTS {
                     self.error(
-                        Diagnostic::error(format!("this `unroll` expands to {copies} statements, at most {MAX_UNROLLED_STATEMENTS} are allowed"), s.span, "too much code")
-                            .with_help("use a `for` loop, which is not copied"),
+                        Diagnostic::error(
+                            format!("this `unroll` expands to {copies} statements, at most {MAX_UNROLLED_STATEMENTS} are allowed"),
+                            s.span,
+                            "too much code",
+                        )
+                        .with_help("use a `for` loop, which is not copied"),
                     );
                     return None;
                 }
@@ -143,10 +151,9 @@ impl Checker {
     /// Check that `v` can be stored in a place of type `to`, converting it.
     fn assignable(&mut self, v: Expr, to: &Type, span: crate::span::Span) -> Option<Expr> {
         if (v.ty == Type::Str) != (*to == Type::Str) {
-            self.error(
-                Diagnostic::error(format!("expected {to}, found {}", v.ty), span, format!("this is {}", v.ty))
-                    .with_help(if *to == Type::Str { "read a string from memory with `str(pointer)`" } else { "strings cannot be converted to numbers" }),
-            );
+            self.error(Diagnostic::error(format!("expected {to}, found {}", v.ty), span, format!("this is {}", v.ty)).with_help(
+                if *to == Type::Str { "read a string from memory with `str(pointer)`" } else { "strings cannot be converted to numbers" },
+            ));
             return None;
         }
         Some(convert(v, to))
@@ -157,10 +164,9 @@ impl Checker {
             A::Var(name) => {
                 let rhs = match op {
                     None => value.clone(),
-                    Some(op) => ast::Expr {
-                        kind: A::Binary { op, lhs: Box::new(target.clone()), rhs: Box::new(value.clone()) },
-                        span: s.span,
-                    },
+                    Some(op) => {
+                        ast::Expr { kind: A::Binary { op, lhs: Box::new(target.clone()), rhs: Box::new(value.clone()) }, span: s.span }
+                    }
                 };
                 match self.scope.lookup(name).cloned() {
                     Some(b) if b.read_only => {
@@ -256,10 +262,7 @@ impl Checker {
             }
             Some(op) => {
                 // Other compound operators: read, compute, write (not atomic).
-                let rhs = ast::Expr {
-                    kind: A::Binary { op, lhs: Box::new(target.clone()), rhs: Box::new(value.clone()) },
-                    span: s.span,
-                };
+                let rhs = ast::Expr { kind: A::Binary { op, lhs: Box::new(target.clone()), rhs: Box::new(value.clone()) }, span: s.span };
                 let v = self.expr(&rhs)?;
                 let map = self.map_existing(name, target.span, Some(&key_types))?;
                 let ty = self.maps[map].value.clone().unwrap_or(Type::I64);

@@ -56,10 +56,7 @@ pub fn check_general_registers_only(obj: &[u8]) -> Result<(), Vec<Diagnostic>> {
         Ok(None) => Ok(()),
         Ok(Some(w)) => Err(ice(format!(
             "handler `{}` uses FP/SIMD instruction {:#010x} at {}+{:#x}; handlers must use general-purpose registers only",
-            w.symbol.name,
-            w.word,
-            w.section.name,
-            w.offset
+            w.symbol.name, w.word, w.section.name, w.offset
         ))),
         Err(e) => Err(ice(e.to_string())),
     }
@@ -82,10 +79,6 @@ mod tests {
         };
         obj[text + 4..text + 8].copy_from_slice(&0x1e60_2820u32.to_le_bytes()); // fadd d0, d1, d0
         let d = check_general_registers_only(&obj).unwrap_err();
-        assert!(
-            d[0].message.contains("handler `kprobe:f` uses FP/SIMD instruction 0x1e602820 at .text+0x4"),
-            "{}",
-            d[0].message
-        );
+        assert!(d[0].message.contains("handler `kprobe:f` uses FP/SIMD instruction 0x1e602820 at .text+0x4"), "{}", d[0].message);
     }
 }

@@ -37,7 +37,13 @@ fn field(t: &Type, strlen: u32) -> FieldDesc {
 
 fn value_size(m: &tir::Map, strlen: u32) -> u32 {
     match m.kind {
-        MapKind::Value => if m.value == Some(Type::Str) { strlen } else { 8 },
+        MapKind::Value => {
+            if m.value == Some(Type::Str) {
+                strlen
+            } else {
+                8
+            }
+        }
         MapKind::Count | MapKind::Sum | MapKind::Min | MapKind::Max => 8,
         MapKind::Avg | MapKind::Stats => 16,
         MapKind::Hist => 8 * abi::HIST_BUCKETS as u32,
@@ -83,7 +89,8 @@ pub fn build(prog: &tir::Program, features: u32, source_name: &str) -> Tables {
                 Target::Address(a) => (abi::target_kind::ADDRESS, 0, *a),
             };
             let flags = if h.uses_clock { 0 } else { abi::probe_flags::NO_CLOCK };
-            let d = ProbeDesc { kind, target_kind, flags, name: st.add(&p.text), target, handler, offset, block: block as u32, reserved: 0 };
+            let d =
+                ProbeDesc { kind, target_kind, flags, name: st.add(&p.text), target, handler, offset, block: block as u32, reserved: 0 };
             push(&mut probes, &d);
             probe_count += 1;
         }

@@ -4,9 +4,7 @@
 
 use super::helpers::{Helper, Helpers};
 use crate::types::Type;
-use cranelift_codegen::ir::{
-    types::I64, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Value,
-};
+use cranelift_codegen::ir::{types::I64, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Value};
 use cranelift_frontend::{FunctionBuilder, Variable};
 use cranelift_module::Module;
 use cranelift_object::ObjectModule;

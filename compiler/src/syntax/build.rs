@@ -41,7 +41,11 @@ pub(super) fn program(pair: Pair<Rule>) -> Res<Program> {
             errors.append(&mut e);
         }
     }
-    if errors.is_empty() { Ok(prog) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(prog)
+    } else {
+        Err(errors)
+    }
 }
 
 fn int_value(p: &Pair<Rule>) -> Res<u64> {
@@ -116,12 +120,8 @@ fn probe(pair: Pair<Rule>) -> Res<ProbeSpec> {
         "kprobe" | "k" => (ProbeKind::Kprobe, "kprobe"),
         "kretprobe" | "kr" => (ProbeKind::Kretprobe, "kretprobe"),
         other => {
-            let mut d = Diagnostic::error(
-                format!("unknown probe type `{other}`"),
-                span(&kind_pair),
-                "not a probe type",
-            )
-            .with_help("supported probe types are kprobe (k), kretprobe (kr), BEGIN and END");
+            let mut d = Diagnostic::error(format!("unknown probe type `{other}`"), span(&kind_pair), "not a probe type")
+                .with_help("supported probe types are kprobe (k), kretprobe (kr), BEGIN and END");
             if other.starts_with("u") || other.starts_with("t") {
                 d = d.with_note(span(&kind_pair), "probec attaches to kernel code only: no uprobes or tracepoints");
             }
@@ -142,12 +142,8 @@ fn probe(pair: Pair<Rule>) -> Res<ProbeSpec> {
                 None => 0,
             };
             if kind == ProbeKind::Kretprobe && offset != 0 {
-                return Err(vec![Diagnostic::error(
-                    "a kretprobe cannot have an offset",
-                    span(&target_pair),
-                    "offset on a return probe",
-                )
-                .with_help(format!("use `kretprobe:{name}` or `kprobe:{}`", target_pair.as_str()))]);
+                return Err(vec![Diagnostic::error("a kretprobe cannot have an offset", span(&target_pair), "offset on a return probe")
+                    .with_help(format!("use `kretprobe:{name}` or `kprobe:{}`", target_pair.as_str()))]);
             }
             if name.contains('*') || name.contains('?') {
                 Target::Glob { pattern: name, offset }
@@ -198,9 +194,7 @@ fn stmt(pair: Pair<Rule>) -> Res<Stmt> {
             let first = expr(next(&mut it, &pair)?)?;
             match it.next() {
                 None => StmtKind::Expr(first),
-                Some(op) if op.as_rule() == Rule::incdec_op => {
-                    StmtKind::IncDec { target: first, increment: op.as_str() == "++" }
-                }
+                Some(op) if op.as_rule() == Rule::incdec_op => StmtKind::IncDec { target: first, increment: op.as_str() == "++" },
                 Some(op) => {
                     let value = expr(next(&mut it, &pair)?)?;
                     let sym = op.as_str().trim_end_matches('=');
@@ -300,11 +294,7 @@ fn expr_d(pair: Pair<Rule>) -> Res<Built> {
                     let other = expr_d(next(&mut it, &pair)?)?;
                     let depth = 1 + cond.depth.max(then.depth).max(other.depth);
                     mk(
-                        ExprKind::Ternary {
-                            cond: Box::new(cond.expr),
-                            then: Box::new(then.expr),
-                            otherwise: Box::new(other.expr),
-                        },
+                        ExprKind::Ternary { cond: Box::new(cond.expr), then: Box::new(then.expr), otherwise: Box::new(other.expr) },
                         sp,
                         depth,
                     )
@@ -338,11 +328,7 @@ fn binary(pair: Pair<Rule>) -> Res<Built> {
     climb(first, &mut rest, 0)
 }
 
-fn climb(
-    mut lhs: Built,
-    rest: &mut std::iter::Peekable<std::vec::IntoIter<(BinOp, Built)>>,
-    min_prec: u8,
-) -> Res<Built> {
+fn climb(mut lhs: Built, rest: &mut std::iter::Peekable<std::vec::IntoIter<(BinOp, Built)>>, min_prec: u8) -> Res<Built> {
     while let Some((op, _)) = rest.peek() {
         let op = *op;
         if op.precedence() < min_prec {

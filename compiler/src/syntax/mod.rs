@@ -24,9 +24,7 @@ pub fn parse(source: &str) -> Result<Program, Vec<Diagnostic>> {
     // and it turns any pathological backtracking into an error, not a hang.
     pest::set_call_limit(std::num::NonZeroUsize::new(20_000_000));
     let mut pairs = ProbeParser::parse(Rule::program, source).map_err(|e| vec![pest_error(e)])?;
-    let program = pairs.next().ok_or_else(|| {
-        vec![Diagnostic::error("empty parse", Span::default(), "here")]
-    })?;
+    let program = pairs.next().ok_or_else(|| vec![Diagnostic::error("empty parse", Span::default(), "here")])?;
     build::program(program)
 }
 
@@ -57,15 +55,9 @@ fn pest_error(e: pest::error::Error<Rule>) -> Diagnostic {
                     format!("{} or {}", rest.join(", "), last)
                 }
             };
-            let mut d = Diagnostic::error(
-                format!("syntax error: expected {expected}"),
-                span,
-                format!("expected {expected}"),
-            );
+            let mut d = Diagnostic::error(format!("syntax error: expected {expected}"), span, format!("expected {expected}"));
             if names.contains(&"a probe") {
-                d = d.with_help(
-                    "a probe block looks like `kprobe:my_function /arg0 > 0/ { @calls = count(); }`",
-                );
+                d = d.with_help("a probe block looks like `kprobe:my_function /arg0 > 0/ { @calls = count(); }`");
             } else if after_expr {
                 d = d.with_help("statements are separated by `;`");
             }
@@ -100,7 +92,9 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         Rule::incdec_op => "`++` or `--`",
         Rule::type_name | Rule::int_type | Rule::kw_bool | Rule::kw_string => "a type",
         Rule::ptr_star => "`*`",
-        Rule::let_stmt | Rule::return_stmt | Rule::expr_stmt | Rule::pre_incdec | Rule::if_stmt | Rule::for_stmt | Rule::unroll_stmt => "a statement",
+        Rule::let_stmt | Rule::return_stmt | Rule::expr_stmt | Rule::pre_incdec | Rule::if_stmt | Rule::for_stmt | Rule::unroll_stmt => {
+            "a statement"
+        }
         Rule::kw_else => "`else`",
         Rule::config_entry => "a setting (`name = value`)",
         _ => return None,

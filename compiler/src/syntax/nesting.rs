@@ -34,12 +34,8 @@ pub(super) fn check(source: &str, limit: usize) -> Result<(), Diagnostic> {
             b'(' | b'[' | b'{' => {
                 depth += 1;
                 if depth > limit {
-                    return Err(Diagnostic::error(
-                        format!("nesting deeper than {limit} levels"),
-                        Span::new(i, i + 1),
-                        "too deep",
-                    )
-                    .with_help("split the expression using `let $tmp = ...;`"));
+                    return Err(Diagnostic::error(format!("nesting deeper than {limit} levels"), Span::new(i, i + 1), "too deep")
+                        .with_help("split the expression using `let $tmp = ...;`"));
                 }
             }
             b')' | b']' | b'}' => depth = depth.saturating_sub(1),

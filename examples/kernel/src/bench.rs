@@ -118,8 +118,7 @@ fn many_addr(i: usize) -> usize {
 /// Instructions to attach and to detach one probe with `already` attached.
 fn attach_detach_cost(already: usize) -> (u64, u64) {
     let handlers = Handlers { pre: Some(empty), ..Default::default() };
-    let held: alloc::vec::Vec<ProbeId> =
-        (0..already).map(|i| attach(many_addr(i), handlers, 0).expect("attach bench probe")).collect();
+    let held: alloc::vec::Vec<ProbeId> = (0..already).map(|i| attach(many_addr(i), handlers, 0).expect("attach bench probe")).collect();
     const REPS: u64 = 50;
     let (mut attach_total, mut detach_total) = (0, 0);
     for r in 0..REPS as usize {
@@ -181,7 +180,6 @@ pub fn run() -> i32 {
     println!("bench bytes_per_probe {}", probec_runtime::memory_per_probe());
     0
 }
-
 
 /// `bench-script`: run under a loaded script (the loading convention) whose
 /// probes are on `bench_xol` and/or `bench_sim`; prints instructions per hit

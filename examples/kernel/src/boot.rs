@@ -21,8 +21,7 @@ use crate::stacks::{STACKS, STACK_STRIDE};
 
 /// SCTLR_EL1 bits that are RES1 in ARMv8.0 (EOS, TSCXT, EIS, SPAN, nTLSMD,
 /// LSMAOE): the value SCTLR_EL1 gets before the MMU is configured.
-pub const SCTLR_EL1_RES1: u64 =
-    (1 << 11) | (1 << 20) | (1 << 22) | (1 << 23) | (1 << 28) | (1 << 29);
+pub const SCTLR_EL1_RES1: u64 = (1 << 11) | (1 << 20) | (1 << 22) | (1 << 23) | (1 << 28) | (1 << 29);
 
 global_asm!(
     r#"

@@ -80,11 +80,9 @@ fn differential(args: &[alloc::string::String]) -> i32 {
             },
         }
     };
-    let (Some(seed), Some(count), Some(first)) = (
-        number(0, probec_engine_tests::DEFAULT_SEED),
-        number(1, probec_engine_tests::DEFAULT_COUNT),
-        number(2, 0),
-    ) else {
+    let (Some(seed), Some(count), Some(first)) =
+        (number(0, probec_engine_tests::DEFAULT_SEED), number(1, probec_engine_tests::DEFAULT_COUNT), number(2, 0))
+    else {
         println!("usage: differential [SEED [COUNT [FIRST [trace]]]]");
         return USAGE_EXIT_STATUS;
     };

@@ -18,11 +18,7 @@ pub fn info(cmdline: &CmdLine, entry_el: u64) -> i32 {
         XolMode::Boost => "boost",
     };
     let r = |r: core::ops::Range<usize>| (r.start, r.end);
-    println!(
-        "refkernel: entered at EL{entry_el}, running at EL1, cpu {} of {}",
-        cpu::id(),
-        cpu::MAX_CPUS
-    );
+    println!("refkernel: entered at EL{entry_el}, running at EL1, cpu {} of {}", cpu::id(), cpu::MAX_CPUS);
     println!("  MIDR_EL1   {:#010x}", cpu::midr());
     println!("  cmdline    {:?}", cmdline.raw);
     println!("  xol mode   {xol}");
@@ -34,11 +30,7 @@ pub fn info(cmdline: &CmdLine, entry_el: u64) -> i32 {
     let (s, e) = r(layout::text());
     println!("  text       {s:#x}..{e:#x} (RX)");
     let s = exec_area::start();
-    println!(
-        "  exec area  {s:#x}..{:#x} (RX, {} KiB)",
-        s + exec_area::len(),
-        exec_area::len() / 1024
-    );
+    println!("  exec area  {s:#x}..{:#x} (RX, {} KiB)", s + exec_area::len(), exec_area::len() / 1024);
     let (s, e) = r(layout::rodata());
     println!("  rodata     {s:#x}..{e:#x} (R, XN), {} extable entries", extable::len());
     let (s, e) = r(layout::data());
@@ -77,7 +69,11 @@ pub fn fault_test() -> i32 {
         ok &= probec_runtime::detach(id).is_ok();
     }
     // fault_reads makes 7 reads, each through one of the probed loads.
-    println!("fault-test: {} of {} loads probed, {hits} probe hits (7 expected)", if attached { "all" } else { "not all" }, crate::extable::len());
+    println!(
+        "fault-test: {} of {} loads probed, {hits} probe hits (7 expected)",
+        if attached { "all" } else { "not all" },
+        crate::extable::len()
+    );
     ok &= hits == 7;
     println!("fault-test: kernel carried on: {}", if ok { "ok" } else { "FAILED" });
     if ok {
@@ -125,9 +121,7 @@ pub fn file_test(args: &[String]) -> i32 {
     };
     match semihosting::read_file(path) {
         Ok(data) => {
-            let hash = data.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
-                (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
-            });
+            let hash = data.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3));
             println!("file-test: {path}: {} bytes, fnv1a64 {hash:#018x}", data.len());
             0
         }
@@ -144,8 +138,7 @@ pub fn file_test(args: &[String]) -> i32 {
 /// new code. Uses the last 8 bytes of the exec area and restores them.
 pub fn wx_test() -> i32 {
     let fib = crate::workload::fib as fn(u64) -> u64 as usize;
-    let same = probe_read_u32(fib).is_some()
-        && probe_read_u32(fib) == mmu::text_alias(fib).and_then(probe_read_u32);
+    let same = probe_read_u32(fib).is_some() && probe_read_u32(fib) == mmu::text_alias(fib).and_then(probe_read_u32);
     println!("wx-test: fib's first instruction reads the same through the alias: {}", ok(same));
 
     let exec = exec_area::start() + exec_area::len() - 8;

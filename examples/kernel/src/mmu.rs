@@ -93,13 +93,8 @@ struct TablesCell(UnsafeCell<Tables>);
 // read-only afterwards.
 unsafe impl Sync for TablesCell {}
 
-static TABLES: TablesCell = TablesCell(UnsafeCell::new(Tables {
-    l1: EMPTY,
-    l2_mmio: EMPTY,
-    l2_ram: EMPTY,
-    l2_alias: EMPTY,
-    l3_image: [EMPTY; IMAGE_L3_TABLES],
-}));
+static TABLES: TablesCell =
+    TablesCell(UnsafeCell::new(Tables { l1: EMPTY, l2_mmio: EMPTY, l2_ram: EMPTY, l2_alias: EMPTY, l3_image: [EMPTY; IMAGE_L3_TABLES] }));
 
 /// Build the tables and turn the MMU and caches on. Runs once on the boot
 /// CPU with the MMU off (so every access here is Device memory: aligned
@@ -186,13 +181,7 @@ unsafe fn enable(ttbr0: u64) {
     let mmfr0: u64;
     asm!("mrs {}, id_aa64mmfr0_el1", out(reg) mmfr0, options(nomem, nostack, preserves_flags));
     let ips = (mmfr0 & 0xf).min(0b101); // PARange, at most 48 bits
-    let tcr = TCR_T0SZ
-        | TCR_IRGN0_WBWA
-        | TCR_ORGN0_WBWA
-        | TCR_SH0_INNER
-        | TCR_TG0_4K
-        | TCR_EPD1
-        | (ips << TCR_IPS_SHIFT);
+    let tcr = TCR_T0SZ | TCR_IRGN0_WBWA | TCR_ORGN0_WBWA | TCR_SH0_INNER | TCR_TG0_4K | TCR_EPD1 | (ips << TCR_IPS_SHIFT);
     let sctlr = SCTLR_EL1_RES1 | SCTLR_M | SCTLR_C | SCTLR_SA | SCTLR_I | SCTLR_WXN;
 
     asm!(

@@ -45,9 +45,8 @@ struct CpuState {
     quiescent: AtomicU64,
 }
 
-static CPUS: [CpuState; MAX_CPUS] = [const {
-    CpuState { online: AtomicBool::new(false), idle: AtomicBool::new(true), quiescent: AtomicU64::new(0) }
-}; MAX_CPUS];
+static CPUS: [CpuState; MAX_CPUS] =
+    [const { CpuState { online: AtomicBool::new(false), idle: AtomicBool::new(true), quiescent: AtomicU64::new(0) } }; MAX_CPUS];
 
 /// The job for CPU 1 (a `fn()` as usize; 0 = none) and whether it is done.
 static JOB: AtomicUsize = AtomicUsize::new(0);

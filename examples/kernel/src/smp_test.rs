@@ -63,7 +63,12 @@ const RET: usize = 3;
 const NAMES: [&str; TARGETS] = ["xol_a", "xol_b", "sim", "ret"];
 
 fn addr(t: usize) -> usize {
-    [smp_fn_xol_a as *const () as usize, smp_fn_xol_b as *const () as usize, smp_fn_sim as *const () as usize, smp_fn_ret as *const () as usize][t]
+    [
+        smp_fn_xol_a as *const () as usize,
+        smp_fn_xol_b as *const () as usize,
+        smp_fn_sim as *const () as usize,
+        smp_fn_ret as *const () as usize,
+    ][t]
 }
 
 fn call(t: usize, x: u64) -> u64 {
@@ -390,7 +395,11 @@ pub fn run(args: &[String], entry_el: u64) -> i32 {
             alloc::format!("{} of {} lifetimes that saw a call were not hit", f.waited_unhit, f.waited),
         ),
         ("handler counts = stats hits", f.count_mismatch == 0, alloc::format!("{} lifetimes differ", f.count_mismatch)),
-        ("return probe counts", f.ret_mismatch == 0 && bad_ret == 0, alloc::format!("{} lifetimes differ, {bad_ret} bad return values", f.ret_mismatch)),
+        (
+            "return probe counts",
+            f.ret_mismatch == 0 && bad_ret == 0,
+            alloc::format!("{} lifetimes differ, {bad_ret} bad return values", f.ret_mismatch),
+        ),
         ("no missed hits", f.missed == 0, alloc::format!("{} lifetimes with missed hits", f.missed)),
         ("original words back", f.word_not_restored == 0, alloc::format!("{} not restored", f.word_not_restored)),
         ("CPU 1 called every function", DONE.iter().all(|d| d.load(SeqCst) > 0), String::from("some never called")),

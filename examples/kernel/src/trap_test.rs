@@ -197,13 +197,7 @@ extern "C" {
 }
 
 /// Compare, count and report one register.
-fn check<T: PartialEq + core::fmt::LowerHex>(
-    errors: &AtomicUsize,
-    what: &str,
-    name: fmt::Arguments,
-    got: T,
-    want: T,
-) {
+fn check<T: PartialEq + core::fmt::LowerHex>(errors: &AtomicUsize, what: &str, name: fmt::Arguments, got: T, want: T) {
     if got != want {
         println!("frame-test: {what}: {name} = {got:#x}, expected {want:#x}");
         errors.fetch_add(1, Ordering::Relaxed);
@@ -362,11 +356,7 @@ pub fn step_test() -> i32 {
     };
     let stepped = STEPPED_TO.load(Ordering::Relaxed);
     let ok = stepped == brk_addr + 8;
-    println!(
-        "step-test: stepped one instruction to brk+{:#x}: {}",
-        stepped.wrapping_sub(brk_addr),
-        if ok { "ok" } else { "FAILED" }
-    );
+    println!("step-test: stepped one instruction to brk+{:#x}: {}", stepped.wrapping_sub(brk_addr), if ok { "ok" } else { "FAILED" });
     if ok {
         0
     } else {

@@ -37,9 +37,7 @@
 use core::arch::{asm, global_asm};
 use core::sync::atomic::{AtomicBool, Ordering};
 
-use probec_runtime::frame::{
-    FRAME_SIZE, OFFSET_FPCR, OFFSET_FPSR, OFFSET_PC, OFFSET_PSTATE, OFFSET_SP, OFFSET_V, OFFSET_X,
-};
+use probec_runtime::frame::{FRAME_SIZE, OFFSET_FPCR, OFFSET_FPSR, OFFSET_PC, OFFSET_PSTATE, OFFSET_SP, OFFSET_V, OFFSET_X};
 use probec_runtime::FrameContents;
 
 use crate::exceptions::{handle_sync, handle_unexpected};

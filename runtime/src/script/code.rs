@@ -23,7 +23,7 @@
 //! addresses into data, and the instruction relocations (CALL26, ADRP,
 //! ADD) patch B/BL/ADRP/ADD words whose class they cannot change.
 
-use super::elf::{sht, shn, stt, Elf, Section, Symbol};
+use super::elf::{shn, sht, stt, Elf, Section, Symbol};
 use super::error::LoadError;
 use super::object::Validated;
 use super::relocate::placed;
@@ -80,7 +80,10 @@ pub fn find<'e, 'a>(elf: &'e Elf<'a>, handlers: &[usize], pred: impl Fn(u32) -> 
         let is_code = |sym: &Symbol<'_>| in_section(sym) && (sym.kind == stt::FUNC || handlers.contains(&sym.index));
         let mut code = collect(elf.symbols.iter().filter(|sym| is_code(sym)), elf.symbols.len())?;
         code.sort_unstable_by_key(|sym| (sym.value, sym.index));
-        let mut maps = collect(elf.symbols.iter().filter(|sym| in_section(sym)).filter_map(|sym| Some((sym.value, mapping(sym)?))), elf.symbols.len())?;
+        let mut maps = collect(
+            elf.symbols.iter().filter(|sym| in_section(sym)).filter_map(|sym| Some((sym.value, mapping(sym)?))),
+            elf.symbols.len(),
+        )?;
         maps.sort_unstable_by_key(|&(value, _)| value);
         let mut literals = Vec::new();
         for r in elf.sections.iter().filter(|r| r.kind == sht::RELA && r.info as usize == s.index) {

@@ -79,7 +79,9 @@ pub fn maps(descs: &[MapDesc], fields: &[FieldSpec], strtab: &[u8]) -> Result<Ve
         let lhist = lhist_params(d, kind, &what)?;
         let expected = match (kind, value) {
             (MapKind::Count, None) => 8,
-            (MapKind::Count, Some(_)) => return Err(contract_err!("{what}: count() maps have no value field (`value_field` must be 0xffffffff)")),
+            (MapKind::Count, Some(_)) => {
+                return Err(contract_err!("{what}: count() maps have no value field (`value_field` must be 0xffffffff)"))
+            }
             (_, None) => return Err(contract_err!("{what}: `value_field` is 0xffffffff but a {kind:?} map needs one")),
             (MapKind::Value, Some(f)) => f.size,
             (_, Some(f)) if f.kind == FieldKind::Str => return Err(contract_err!("{what}: a {kind:?} map cannot aggregate strings")),
@@ -91,7 +93,16 @@ pub fn maps(descs: &[MapDesc], fields: &[FieldSpec], strtab: &[u8]) -> Result<Ve
         if d.value_size != expected {
             return Err(contract_err!("{what}: `value_size` is {} (a {kind:?} map needs {expected})", d.value_size));
         }
-        out.push(MapSpec { name: name.into(), kind, capacity: d.capacity, keys, key_size: d.key_size, value_size: d.value_size, value, lhist });
+        out.push(MapSpec {
+            name: name.into(),
+            kind,
+            capacity: d.capacity,
+            keys,
+            key_size: d.key_size,
+            value_size: d.value_size,
+            value,
+            lhist,
+        });
     }
     Ok(out)
 }
@@ -168,10 +179,7 @@ pub fn probes(descs: &[ProbeDesc], strtab: &[u8], elf: &Elf<'_>) -> Result<Vec<P
             return Err(contract_err!("probe {i}: empty `name`"));
         }
         if d.flags & !abi::probe_flags::ALL != 0 || d.reserved != 0 {
-            return Err(contract_err!(
-                "{what}: unknown `flags` bits {:#x} or non-zero `reserved`",
-                d.flags & !abi::probe_flags::ALL
-            ));
+            return Err(contract_err!("{what}: unknown `flags` bits {:#x} or non-zero `reserved`", d.flags & !abi::probe_flags::ALL));
         }
         let target_text = string(strtab, d.target, &alloc::format!("{what} field `target`"))?;
         let kind = ProbeKind::from_raw(d.kind).ok_or_else(|| contract_err!("{what}: unknown `kind` {}", d.kind))?;

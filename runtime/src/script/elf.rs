@@ -4,8 +4,8 @@
 //! the file may overlap. Errors name the section or symbol and the field.
 
 use super::error::{elf_err, LoadError};
-pub use super::symtab::{shn, stt, Symbol};
 use super::symtab::{find_symtab, symbols};
+pub use super::symtab::{shn, stt, Symbol};
 use alloc::vec::Vec;
 
 /// `EM_AARCH64`.
@@ -166,8 +166,9 @@ impl<'a> Elf<'a> {
             what: "the section header table".into(),
         });
         for s in sections.iter_mut() {
-            s.name = c_str(names, u64::from(s.name_offset))
-                .ok_or_else(|| elf_err!("section [{}]: sh_name {} is outside the name table or not NUL-terminated UTF-8", s.index, s.name_offset))?;
+            s.name = c_str(names, u64::from(s.name_offset)).ok_or_else(|| {
+                elf_err!("section [{}]: sh_name {} is outside the name table or not NUL-terminated UTF-8", s.index, s.name_offset)
+            })?;
             if s.kind != sht::NOBITS && s.kind != sht::NULL && !s.data.is_empty() {
                 let start = s.data.as_ptr() as u64 - data.as_ptr() as u64;
                 extents.push(Extent { start, end: start + s.data.len() as u64, what: alloc::format!("section [{}] {}", s.index, s.name) });
@@ -195,10 +196,22 @@ impl<'a> Elf<'a> {
     /// The relocations of RELA section `s` (already checked to be RELA).
     pub fn relas(&self, s: &Section<'a>) -> Result<Vec<Rela>, LoadError> {
         if s.entsize != RELA_SIZE as u64 || !s.data.len().is_multiple_of(RELA_SIZE) {
-            return Err(elf_err!("relocation section [{}] {}: entry size {} / size {} (expected entries of {RELA_SIZE} bytes)", s.index, s.name, s.entsize, s.size));
+            return Err(elf_err!(
+                "relocation section [{}] {}: entry size {} / size {} (expected entries of {RELA_SIZE} bytes)",
+                s.index,
+                s.name,
+                s.entsize,
+                s.size
+            ));
         }
         if s.link as usize != self.symtab {
-            return Err(elf_err!("relocation section [{}] {}: sh_link {} is not the symbol table [{}]", s.index, s.name, s.link, self.symtab));
+            return Err(elf_err!(
+                "relocation section [{}] {}: sh_link {} is not the symbol table [{}]",
+                s.index,
+                s.name,
+                s.link,
+                self.symtab
+            ));
         }
         let mut out = Vec::new();
         out.try_reserve_exact(s.data.len() / RELA_SIZE).map_err(|_| elf_err!("no memory for relocations"))?;
@@ -267,7 +280,12 @@ fn header(d: &[u8]) -> Result<Header, LoadError> {
     let table = (shnum * SHDR_SIZE) as u64;
     match shoff.checked_add(table) {
         Some(end) if shoff >= EHDR_SIZE as u64 && end <= d.len() as u64 => {}
-        _ => return Err(elf_err!("section header table ({shnum} x {SHDR_SIZE} bytes at e_shoff {shoff:#x}) is outside the {}-byte file", d.len())),
+        _ => {
+            return Err(elf_err!(
+                "section header table ({shnum} x {SHDR_SIZE} bytes at e_shoff {shoff:#x}) is outside the {}-byte file",
+                d.len()
+            ))
+        }
     }
     Ok(Header { shoff: shoff as usize, shnum, shstrndx })
 }

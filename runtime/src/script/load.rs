@@ -156,10 +156,8 @@ fn handler(v: &Validated<'_>, i: usize, placed: Option<&Placed>, options: &LoadO
         return bind(&spec.handler)
             .ok_or_else(|| LoadError::Requirement(alloc::format!("{}: no native handler for `{}`", spec.name, spec.handler)));
     }
-    let addr = placed
-        .and_then(|p| place::symbol_addr(&v.elf, &p.placement, spec.handler_sym))
-        .filter(|&a| a != 0)
-        .ok_or(LoadError::NoCodeArea)?;
+    let addr =
+        placed.and_then(|p| place::symbol_addr(&v.elf, &p.placement, spec.handler_sym)).filter(|&a| a != 0).ok_or(LoadError::NoCodeArea)?;
     // SAFETY: `addr` is the placed, relocated entry of a validated handler
     // function with the `abi::Handler` signature.
     Ok(unsafe { core::mem::transmute::<usize, abi::Handler>(addr as usize) })
@@ -167,7 +165,13 @@ fn handler(v: &Validated<'_>, i: usize, placed: Option<&Placed>, options: &LoadO
 
 type BuildError = Box<(LoadError, Option<Placed>)>;
 
-fn build_script(v: &Validated<'_>, points: &[Point], state: Box<ScriptState>, placed: Option<Placed>, options: &LoadOptions) -> Result<Box<Script>, BuildError> {
+fn build_script(
+    v: &Validated<'_>,
+    points: &[Point],
+    state: Box<ScriptState>,
+    placed: Option<Placed>,
+    options: &LoadOptions,
+) -> Result<Box<Script>, BuildError> {
     let st: *const ScriptState = &*state;
     let mut atts = Vec::new();
     let mut end = Vec::new();

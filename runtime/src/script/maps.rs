@@ -316,7 +316,10 @@ impl Map {
             if s & STATE_MASK != LIVE {
                 continue;
             }
-            let key = self.keys[slot * self.key_words..(slot + 1) * self.key_words].iter().flat_map(|w| w.load(Ordering::Relaxed).to_le_bytes()).collect();
+            let key = self.keys[slot * self.key_words..(slot + 1) * self.key_words]
+                .iter()
+                .flat_map(|w| w.load(Ordering::Relaxed).to_le_bytes())
+                .collect();
             let start = (s >> 2) as usize * self.value_words;
             let Some(words) = self.values.get(start..start + self.value_words) else { continue };
             let value = words.iter().flat_map(|w| w.load(Ordering::Relaxed).to_le_bytes()).collect();

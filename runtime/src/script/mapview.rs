@@ -28,7 +28,11 @@ fn word(bytes: &[u8], i: usize) -> u64 {
 }
 
 fn int(signed: bool, bits: u64) -> Value<'static> {
-    if signed { Value::Signed(bits as i64) } else { Value::Unsigned(bits) }
+    if signed {
+        Value::Signed(bits as i64)
+    } else {
+        Value::Unsigned(bits)
+    }
 }
 
 /// Count and average of an avg/stats slot.
@@ -106,7 +110,9 @@ fn sort_number(spec: &MapSpec, value: &[u8]) -> Option<i128> {
         _ => None,
     };
     match (spec.kind, shown(spec, value)) {
-        (MapKind::Value, Shown::Scalar(v)) if matches!(spec.value.map(|f| f.kind), Some(FieldKind::Signed | FieldKind::Unsigned)) => as_num(v),
+        (MapKind::Value, Shown::Scalar(v)) if matches!(spec.value.map(|f| f.kind), Some(FieldKind::Signed | FieldKind::Unsigned)) => {
+            as_num(v)
+        }
         (MapKind::Value, _) => None,
         (_, Shown::Scalar(v)) => as_num(v),
         (_, Shown::Stats(_, avg, _)) => as_num(avg),

@@ -3,7 +3,7 @@
 //! the checked specs the rest of the loader works from.
 
 use super::descs::{fields, formats, maps, probes, requires};
-use super::elf::{sht, shf, Elf, Section, MAX_ALIGN};
+use super::elf::{shf, sht, Elf, Section, MAX_ALIGN};
 use super::error::{contract_err, LoadError};
 use super::relocate;
 use super::spec::{FormatSpec, MapSpec, ProbeSpec};
@@ -53,7 +53,12 @@ pub fn validate<'a>(data: &'a [u8], limits: &Limits) -> Result<Validated<'a>, Lo
     let header_sec = required(&elf, abi::SECTION_HEADER)?;
     let strtab = required(&elf, abi::SECTION_STRTAB)?.data;
     if header_sec.data.len() != core::mem::size_of::<ObjectHeader>() {
-        return Err(contract_err!("{} is {} bytes (expected {})", abi::SECTION_HEADER, header_sec.data.len(), core::mem::size_of::<ObjectHeader>()));
+        return Err(contract_err!(
+            "{} is {} bytes (expected {})",
+            abi::SECTION_HEADER,
+            header_sec.data.len(),
+            core::mem::size_of::<ObjectHeader>()
+        ));
     }
     let header = ObjectHeader::read_from(header_sec.data).ok_or_else(|| contract_err!("{} is truncated", abi::SECTION_HEADER))?;
     check_header(&header, limits)?;
@@ -75,9 +80,8 @@ pub fn validate<'a>(data: &'a [u8], limits: &Limits) -> Result<Validated<'a>, Lo
 
 /// The NUL-terminated UTF-8 string at `off` in the probec strtab.
 pub fn string<'s>(strtab: &'s [u8], off: u32, what: &str) -> Result<&'s str, LoadError> {
-    abi::strtab_get(strtab, off).ok_or_else(|| {
-        contract_err!("{what}: offset {off} is outside {} or not a NUL-terminated UTF-8 string", abi::SECTION_STRTAB)
-    })
+    abi::strtab_get(strtab, off)
+        .ok_or_else(|| contract_err!("{what}: offset {off} is outside {} or not a NUL-terminated UTF-8 string", abi::SECTION_STRTAB))
 }
 
 fn required<'e, 'a>(elf: &'e Elf<'a>, name: &str) -> Result<&'e Section<'a>, LoadError> {

@@ -112,11 +112,7 @@ pub fn parse(fmt: &str, args: &[FieldSpec]) -> Result<Vec<Piece>, String> {
         })?;
         let is_str = field.kind == FieldKind::Str;
         if is_str != (conv == b's') {
-            return Err(alloc::format!(
-                "conversion `{}` does not match argument {next_arg} ({:?})",
-                &fmt[conv_start..i],
-                field.kind
-            ));
+            return Err(alloc::format!("conversion `{}` does not match argument {next_arg} ({:?})", &fmt[conv_start..i], field.kind));
         }
         if !lit.is_empty() {
             pieces.push(Piece::Lit(core::mem::take(&mut lit)));
@@ -159,7 +155,15 @@ fn conversion(c: &Conv, v: Value<'_>, out: &mut dyn Write) -> fmt::Result {
     match c.conv {
         b'd' | b'i' => {
             let s = raw as i64;
-            sign = if s < 0 { "-" } else if c.flags.plus { "+" } else if c.flags.space { " " } else { "" };
+            sign = if s < 0 {
+                "-"
+            } else if c.flags.plus {
+                "+"
+            } else if c.flags.space {
+                " "
+            } else {
+                ""
+            };
             write!(body, "{}", s.unsigned_abs())?;
         }
         b'u' => write!(body, "{raw}")?,

@@ -10,7 +10,14 @@ use crate::abi::{self, R_AARCH64_ABS64, R_AARCH64_ADD_ABS_LO12_NC, R_AARCH64_ADR
 use alloc::vec::Vec;
 
 fn reloc_err(s: &Section<'_>, r: &Rela, why: core::fmt::Arguments<'_>) -> LoadError {
-    LoadError::Relocation(alloc::format!("relocation {} in [{}] {} (offset {:#x}, type {}): {why}", r.index, s.index, s.name, r.offset, r.kind))
+    LoadError::Relocation(alloc::format!(
+        "relocation {} in [{}] {} (offset {:#x}, type {}): {why}",
+        r.index,
+        s.index,
+        s.name,
+        r.offset,
+        r.kind
+    ))
 }
 
 /// Whether section `s` is placed in memory by the loader: allocated and
@@ -21,7 +28,11 @@ pub fn placed(s: &Section<'_>) -> bool {
 
 /// Bytes a relocation type patches.
 fn width(kind: u32) -> u64 {
-    if kind == R_AARCH64_ABS64 { 8 } else { 4 }
+    if kind == R_AARCH64_ABS64 {
+        8
+    } else {
+        4
+    }
 }
 
 /// Instruction encodings the instruction-patching types require.
@@ -47,7 +58,12 @@ pub fn check(elf: &Elf<'_>) -> Result<(), LoadError> {
     for s in elf.sections.iter().filter(|s| s.kind == sht::RELA) {
         let relas = elf.relas(s)?; // entry size and link
         let Some(t) = elf.sections.get(s.info as usize).filter(|t| t.index != 0) else {
-            return Err(LoadError::Elf(alloc::format!("relocation section [{}] {}: sh_info {} is not a section index", s.index, s.name, s.info)));
+            return Err(LoadError::Elf(alloc::format!(
+                "relocation section [{}] {}: sh_info {} is not a section index",
+                s.index,
+                s.name,
+                s.info
+            )));
         };
         if !t.alloc() {
             continue; // debug information: not loaded, not relocated
@@ -110,15 +126,18 @@ fn check_one(elf: &Elf<'_>, s: &Section<'_>, t: &Section<'_>, r: &Rela) -> Resul
         let insn = u32::from_le_bytes([t.data[o], t.data[o + 1], t.data[o + 2], t.data[o + 3]]);
         expected_insn(r.kind, insn).map_err(|m| reloc_err(s, r, format_args!("{m} ({insn:#010x})")))?;
     }
-    let sym = elf
-        .symbols
-        .get(r.sym as usize)
-        .filter(|_| r.sym != 0)
-        .ok_or_else(|| reloc_err(s, r, format_args!("symbol index {} is not a symbol of the {}-entry table", r.sym, elf.symbols.len())))?;
+    let sym =
+        elf.symbols.get(r.sym as usize).filter(|_| r.sym != 0).ok_or_else(|| {
+            reloc_err(s, r, format_args!("symbol index {} is not a symbol of the {}-entry table", r.sym, elf.symbols.len()))
+        })?;
     match sym.shndx {
         shn::UNDEF => {
             if helpers::address(sym.name).is_none() || !matches!(sym.bind, stt::GLOBAL | stt::WEAK) {
-                return Err(reloc_err(s, r, format_args!("undefined symbol `{}` is not a runtime helper (known: {})", sym.name, abi::HELPERS.join(", "))));
+                return Err(reloc_err(
+                    s,
+                    r,
+                    format_args!("undefined symbol `{}` is not a runtime helper (known: {})", sym.name, abi::HELPERS.join(", ")),
+                ));
             }
         }
         shn::ABS => {}
@@ -157,7 +176,8 @@ pub fn apply(elf: &Elf<'_>, p: &Placement, images: &mut [&mut [u8]; 2]) -> Resul
             let place = base + r.offset;
             let at = off + r.offset as usize;
             let bytes = &mut images[buf][at..at + width(r.kind) as usize];
-            patch(r.kind, bytes, target, place).map_err(|why| reloc_err(s, &r, format_args!("{why} (target {target:#x}, place {place:#x})")))?;
+            patch(r.kind, bytes, target, place)
+                .map_err(|why| reloc_err(s, &r, format_args!("{why} (target {target:#x}, place {place:#x})")))?;
         }
     }
     Ok(())

@@ -53,7 +53,11 @@ pub fn glob_match(pattern: &str, name: &str) -> bool {
 }
 
 fn prefix(kind: ProbeKind) -> &'static str {
-    if kind == ProbeKind::Kretprobe { "kretprobe" } else { "kprobe" }
+    if kind == ProbeKind::Kretprobe {
+        "kretprobe"
+    } else {
+        "kprobe"
+    }
 }
 
 /// Resolve every kprobe/kretprobe of `probes`; BEGIN/END have no point.
@@ -109,8 +113,16 @@ pub fn resolve(probes: &[ProbeSpec], symbols: &dyn SymbolSource, max_points: usi
                 if points.len() >= max_points {
                     return Err(LoadError::Resources(format!("{}: more than {max_points} probe points (the embedder's limit)", p.name)));
                 }
-                let addr = usize::try_from(*a).map_err(|_| LoadError::Contract(format!("{}: address {a:#x} does not fit this machine", p.name)))?;
-                points.push(Point { probe: i, addr, func_addr: 0, func: containing(symbols, addr), name: p.name.clone(), target: format!("{a:#x}") });
+                let addr = usize::try_from(*a)
+                    .map_err(|_| LoadError::Contract(format!("{}: address {a:#x} does not fit this machine", p.name)))?;
+                points.push(Point {
+                    probe: i,
+                    addr,
+                    func_addr: 0,
+                    func: containing(symbols, addr),
+                    name: p.name.clone(),
+                    target: format!("{a:#x}"),
+                });
             }
             _ => {}
         }

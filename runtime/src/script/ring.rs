@@ -45,8 +45,7 @@ impl Ring {
     /// [`MIN_BYTES`]); `None` if memory runs out.
     pub fn new(bytes: usize) -> Option<Self> {
         let bytes = if bytes < MIN_BYTES { MIN_BYTES } else { 1 << (usize::BITS - 1 - bytes.leading_zeros()) };
-        Some(Ring {
-            words: super::maps::zeroed(bytes / 8)?, head: AtomicU64::new(0), tail: AtomicU64::new(0), lost: AtomicU64::new(0) })
+        Some(Ring { words: super::maps::zeroed(bytes / 8)?, head: AtomicU64::new(0), tail: AtomicU64::new(0), lost: AtomicU64::new(0) })
     }
 
     /// Capacity in bytes.
@@ -101,7 +100,10 @@ impl Ring {
         let h1 = self.word(tail + 8).load(Ordering::Relaxed);
         let size = h0 as u32 as u64;
         let len = (h1 >> 32) as usize;
-        let sane = size >= HEADER_BYTES as u64 && size.is_multiple_of(8) && size <= head - tail && (len as u64).div_ceil(8) * 8 + HEADER_BYTES as u64 == size;
+        let sane = size >= HEADER_BYTES as u64
+            && size.is_multiple_of(8)
+            && size <= head - tail
+            && (len as u64).div_ceil(8) * 8 + HEADER_BYTES as u64 == size;
         if !sane {
             self.lost.fetch_add(1, Ordering::Relaxed);
             self.tail.store(head, Ordering::Release);

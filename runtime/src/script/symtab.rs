@@ -71,7 +71,11 @@ pub(super) fn find_symtab(sections: &[Section<'_>]) -> Result<usize, LoadError> 
 pub(super) fn symbols<'a>(sections: &[Section<'a>], symtab: usize) -> Result<Vec<Symbol<'a>>, LoadError> {
     let s = &sections[symtab];
     if s.entsize != SYM_SIZE as u64 || !s.data.len().is_multiple_of(SYM_SIZE) || s.data.is_empty() {
-        return Err(elf_err!("symbol table [{symtab}]: entry size {} / size {} (expected a non-empty table of {SYM_SIZE}-byte entries)", s.entsize, s.size));
+        return Err(elf_err!(
+            "symbol table [{symtab}]: entry size {} / size {} (expected a non-empty table of {SYM_SIZE}-byte entries)",
+            s.entsize,
+            s.size
+        ));
     }
     let strtab = sections
         .get(s.link as usize)
@@ -89,7 +93,9 @@ pub(super) fn symbols<'a>(sections: &[Section<'a>], symtab: usize) -> Result<Vec
             .ok_or_else(|| elf_err!("symbol {index}: st_name {name_off} is outside the string table or not NUL-terminated UTF-8"))?;
         let shndx = u16_at(e, 6).unwrap_or(0);
         if shndx != shn::UNDEF && shndx != shn::ABS && shndx as usize >= sections.len() {
-            return Err(elf_err!("symbol {index} `{name}`: st_shndx {shndx:#x} is not a section index (COMMON and extended indexes are not supported)"));
+            return Err(elf_err!(
+                "symbol {index} `{name}`: st_shndx {shndx:#x} is not a section index (COMMON and extended indexes are not supported)"
+            ));
         }
         let value = u64_at(e, 8).unwrap_or(0);
         let size = u64_at(e, 16).unwrap_or(0);

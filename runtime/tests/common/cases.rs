@@ -179,7 +179,10 @@ pub fn nested_hit(mode: XolMode) {
     set_text(p, 4, ADD_X0_1);
     let (outer_addr, inner_addr) = (text_addr(p, 3), text_addr(p, 4));
     NESTED_ADDR.store(inner_addr as u64, Ordering::SeqCst);
-    NESTED_MODE.store([XolMode::SingleStep, XolMode::BrkAfterSlot, XolMode::Boost].iter().position(|m| *m == mode).unwrap() as u64, Ordering::SeqCst);
+    NESTED_MODE.store(
+        [XolMode::SingleStep, XolMode::BrkAfterSlot, XolMode::Boost].iter().position(|m| *m == mode).unwrap() as u64,
+        Ordering::SeqCst,
+    );
     let outer = attach(outer_addr, Handlers { pre: Some(pre_calls_probed), post: Some(post), ret: None }, 0).unwrap();
     let inner = attach(inner_addr, Handlers { pre: Some(pre), post: Some(post), ret: None }, 0).unwrap();
     let mut frame = frame_at(outer_addr);

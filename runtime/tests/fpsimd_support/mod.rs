@@ -104,9 +104,8 @@ pub fn disassemble_object(object: &Path) -> Vec<Line> {
 /// SVE and SME instructions whose operands are all general-purpose (or
 /// none): objdump shows no FP/SIMD register, yet they read the vector
 /// length or change SVE/SME state.
-const GP_OPERAND_SVE_SME: &[&str] = &[
-    "rdvl", "addvl", "addpl", "rdsvl", "addsvl", "addspl", "setffr", "ctermeq", "ctermne", "smstart", "smstop",
-];
+const GP_OPERAND_SVE_SME: &[&str] =
+    &["rdvl", "addvl", "addpl", "rdsvl", "addsvl", "addspl", "setffr", "ctermeq", "ctermne", "smstart", "smstop"];
 
 fn sve_count(mnemonic: &str) -> bool {
     // CNT*, INC*, DEC*, SQINC*, SQDEC*, UQINC*, UQDEC* with B/H/W/D.
@@ -148,10 +147,7 @@ pub fn objdump_says_fp(mnemonic: &str, operands: &str) -> bool {
         let before = before.trim_end();
         operands = &before[..before.rfind([',', ' ', '\t']).map_or(0, |i| i + 1)];
     }
-    operands
-        .to_ascii_lowercase()
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .any(fp_register)
+    operands.to_ascii_lowercase().split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).any(fp_register)
 }
 
 /// Compare `classify` with objdump's view on `lines`; a report of every

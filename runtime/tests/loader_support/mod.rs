@@ -7,7 +7,7 @@ use object::write::{Object as WObject, Relocation, StandardSection, Symbol, Symb
 use object::{Architecture, BinaryFormat, Endianness, RelocationFlags, SymbolFlags, SymbolKind, SymbolScope};
 use probec_runtime::abi::{self, FieldDesc, FormatDesc, HandlerCtx, MapDesc, ObjectHeader, Pod, ProbeDesc, RequireDesc};
 use probec_runtime::script::{self, LoadOptions, OutputFormat};
-use probec_runtime::{Config, ExecArea, Platform, XolMode, FrameContents};
+use probec_runtime::{Config, ExecArea, FrameContents, Platform, XolMode};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
 // ---- a fake host platform -------------------------------------------------
@@ -74,7 +74,13 @@ pub fn setup_with(frame: FrameContents) -> (&'static Host, MutexGuard<'static, (
     let host = *HOST.get_or_init(|| {
         let buf = |n: usize, fill: u32| Box::leak(vec![fill; n / 4].into_boxed_slice()).as_ptr() as usize;
         let host: &'static Host = Box::leak(Box::new(Host { text: buf(TEXT, 0xd503_201f), exec: buf(EXEC, 0), code: buf(CODE, 0) }));
-        let config = Config { xol_mode: XolMode::BrkAfterSlot, exec_area: ExecArea { start: host.exec, len: EXEC }, max_probes: 64, return_instances_per_cpu: 4, frame };
+        let config = Config {
+            xol_mode: XolMode::BrkAfterSlot,
+            exec_area: ExecArea { start: host.exec, len: EXEC },
+            max_probes: 64,
+            return_instances_per_cpu: 4,
+            frame,
+        };
         probec_runtime::init(host, config).unwrap();
         script::set_code_area(ExecArea { start: host.code, len: CODE }).unwrap();
         host
@@ -144,7 +150,18 @@ pub fn base() -> Spec {
             (abi::probe_kind::KPROBE, abi::target_kind::SYMBOL, "kprobe:target", "target", "kprobe:target", 0),
             (abi::probe_kind::END, abi::target_kind::NONE, "END", "", "END", 0),
         ],
-        maps: vec![MapDesc { name: 0, kind: abi::map_kind::COUNT, flags: 0, capacity: 1, key_size: 0, value_size: 8, key_fields: 0, key_count: 0, value_field: u32::MAX, params: [0; 3] }],
+        maps: vec![MapDesc {
+            name: 0,
+            kind: abi::map_kind::COUNT,
+            flags: 0,
+            capacity: 1,
+            key_size: 0,
+            value_size: 8,
+            key_fields: 0,
+            key_count: 0,
+            value_field: u32::MAX,
+            params: [0; 3],
+        }],
         map_names: vec!["@m"],
         formats: vec![("x=%d\n", 0, 1, 8)],
         fields: vec![FieldDesc { kind: abi::field_kind::SIGNED, bits: 64, size: 8 }],
@@ -179,12 +196,30 @@ pub fn build(spec: &Spec) -> Vec<u8> {
         });
     }
     for &(name, value) in &spec.labels {
-        o.add_symbol(Symbol { name: name.as_bytes().to_vec(), value, size: 0, kind: SymbolKind::Label, scope: SymbolScope::Compilation, weak: false, section: SymbolSection::Section(text), flags: SymbolFlags::None });
+        o.add_symbol(Symbol {
+            name: name.as_bytes().to_vec(),
+            value,
+            size: 0,
+            kind: SymbolKind::Label,
+            scope: SymbolScope::Compilation,
+            weak: false,
+            section: SymbolSection::Section(text),
+            flags: SymbolFlags::None,
+        });
     }
     if !spec.rodata.is_empty() {
         let ro = o.section_id(StandardSection::ReadOnlyData);
         let off = o.append_section_data(ro, &spec.rodata, 8);
-        o.add_symbol(Symbol { name: b"data".to_vec(), value: off, size: spec.rodata.len() as u64, kind: SymbolKind::Data, scope: SymbolScope::Compilation, weak: false, section: SymbolSection::Section(ro), flags: SymbolFlags::None });
+        o.add_symbol(Symbol {
+            name: b"data".to_vec(),
+            value: off,
+            size: spec.rodata.len() as u64,
+            kind: SymbolKind::Data,
+            scope: SymbolScope::Compilation,
+            weak: false,
+            section: SymbolSection::Section(ro),
+            flags: SymbolFlags::None,
+        });
     }
     if spec.writable_data {
         let d = o.section_id(StandardSection::Data);
@@ -192,7 +227,16 @@ pub fn build(spec: &Spec) -> Vec<u8> {
     }
     for &(offset, sym, r_type, addend) in &spec.relocs {
         let symbol = o.symbol_id(sym.as_bytes()).unwrap_or_else(|| {
-            o.add_symbol(Symbol { name: sym.as_bytes().to_vec(), value: 0, size: 0, kind: SymbolKind::Unknown, scope: SymbolScope::Unknown, weak: false, section: SymbolSection::Undefined, flags: SymbolFlags::None })
+            o.add_symbol(Symbol {
+                name: sym.as_bytes().to_vec(),
+                value: 0,
+                size: 0,
+                kind: SymbolKind::Unknown,
+                scope: SymbolScope::Unknown,
+                weak: false,
+                section: SymbolSection::Undefined,
+                flags: SymbolFlags::None,
+            })
         });
         o.add_relocation(text, Relocation { offset, symbol, addend, flags: RelocationFlags::Elf { r_type } }).unwrap();
     }
@@ -204,7 +248,17 @@ pub fn build(spec: &Spec) -> Vec<u8> {
     };
     let mut probes = Vec::new();
     for &(kind, target_kind, name, target, handler, offset) in &spec.probes {
-        let d = ProbeDesc { kind, target_kind, flags: spec.probe_flags, name: st.add(name), target: st.add(target), handler: st.add(handler), offset, block: 0, reserved: 0 };
+        let d = ProbeDesc {
+            kind,
+            target_kind,
+            flags: spec.probe_flags,
+            name: st.add(name),
+            target: st.add(target),
+            handler: st.add(handler),
+            offset,
+            block: 0,
+            reserved: 0,
+        };
         probes.extend_from_slice(d.as_bytes());
     }
     let mut maps = Vec::new();
@@ -280,7 +334,8 @@ pub fn opts() -> LoadOptions {
 pub fn refused(obj: &[u8], options: &LoadOptions) -> String {
     let (host, _g) = setup();
     let free = script::code_area::free_bytes();
-    let e = script::load(obj, &syms(host), options).map(|id| script::unload(id, &mut String::new(), OutputFormat::Text)).expect_err("refused");
+    let e =
+        script::load(obj, &syms(host), options).map(|id| script::unload(id, &mut String::new(), OutputFormat::Text)).expect_err("refused");
     assert_eq!(script::code_area::free_bytes(), free);
     assert_eq!(unsafe { *(host.text as *const u32) }, 0xd503_201f, "nothing armed");
     e.to_string()

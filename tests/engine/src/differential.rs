@@ -35,11 +35,13 @@ fn inputs(snippet: &Snippet, seed: u64) -> Vec<Block> {
     let base = Block::seeded(seed);
     match snippet.vary {
         Vary::Once => alloc::vec![base],
-        Vary::AllNzcv => (0..16u64).map(|n| {
-            let mut b = base;
-            b.in_nzcv = n << 28;
-            b
-        }).collect(),
+        Vary::AllNzcv => (0..16u64)
+            .map(|n| {
+                let mut b = base;
+                b.in_nzcv = n << 28;
+                b
+            })
+            .collect(),
         Vary::Reg(reg, values) => values
             .iter()
             .map(|&v| {
@@ -103,8 +105,7 @@ fn test_snippet(snippet: &Snippet, slot: &mut Block) -> Result<(), String> {
     POST.store(0, Ordering::Relaxed);
     PRE_PC_WRONG.store(false, Ordering::Relaxed);
     let with_post = crate::xol_mode() != XolMode::Boost;
-    let id = attach(snippet.probe, crate::handlers(pre, post, with_post), 0)
-        .map_err(|e| alloc::format!("attach: {e}"))?;
+    let id = attach(snippet.probe, crate::handlers(pre, post, with_post), 0).map_err(|e| alloc::format!("attach: {e}"))?;
     let (boosted, want_boosted) = (crate::is_boosted(id), crate::expect_boosted(class, with_post));
     ensure!(text::word(snippet.probe) == text::PROBE_BRK, "BRK not planted");
     let probed: Vec<Block> = runs.iter().map(|input| execute(snippet, slot, input)).collect();

@@ -92,7 +92,12 @@ fn return_probe_recursive() -> Result<(), String> {
     ensure!(result == fib_iterative(N), "fib({N}) = {result} under probes");
     ensure!(COUNT.load(Ordering::Relaxed) == calls, "entries {} expected {calls}", COUNT.load(Ordering::Relaxed));
     ensure!(RETURNS.load(Ordering::Relaxed) == calls, "returns {} expected {calls}", RETURNS.load(Ordering::Relaxed));
-    ensure!(RET_SUM.load(Ordering::Relaxed) == fib_call_sum(N), "retval sum {} expected {}", RET_SUM.load(Ordering::Relaxed), fib_call_sum(N));
+    ensure!(
+        RET_SUM.load(Ordering::Relaxed) == fib_call_sum(N),
+        "retval sum {} expected {}",
+        RET_SUM.load(Ordering::Relaxed),
+        fib_call_sum(N)
+    );
     ensure!(BAD.load(Ordering::Relaxed) == 0, "{} returns saw a wrong value or return address", BAD.load(Ordering::Relaxed));
     ensure!(s.map(|s| (s.hits, s.missed)) == Some((calls, 0)), "stats {s:?}");
     Ok(())
@@ -152,7 +157,11 @@ fn nested_hit_is_missed() -> Result<(), String> {
     ensure!(direct == (42 ^ 0x55), "direct call result {direct}");
     ensure!(BAD.load(Ordering::Relaxed) == 0, "the nested call returned a wrong value");
     ensure!(COUNT.load(Ordering::Relaxed) == 10, "outer handler ran {} times", COUNT.load(Ordering::Relaxed));
-    ensure!(RETURNS.load(Ordering::Relaxed) == 1, "inner handler ran {} times, expected 1 (direct call only)", RETURNS.load(Ordering::Relaxed));
+    ensure!(
+        RETURNS.load(Ordering::Relaxed) == 1,
+        "inner handler ran {} times, expected 1 (direct call only)",
+        RETURNS.load(Ordering::Relaxed)
+    );
     ensure!(so.map(|s| (s.hits, s.missed)) == Some((10, 0)), "outer stats {so:?}");
     ensure!(si.map(|s| (s.hits, s.missed)) == Some((1, 10)), "inner stats {si:?}");
     Ok(())

@@ -50,10 +50,7 @@ pub fn run(report: &mut Report) {
     let add = target_add as extern "C" fn(u64, u64) -> u64 as usize;
     report.check("reject misaligned", refused(add + 2, |e| *e == AttachError::Misaligned));
     let on_stack = 0u32;
-    report.check(
-        "reject non-text address",
-        refused(core::ptr::addr_of!(on_stack) as usize, |e| *e == AttachError::NotPatchable),
-    );
+    report.check("reject non-text address", refused(core::ptr::addr_of!(on_stack) as usize, |e| *e == AttachError::NotPatchable));
     let twice = (|| -> Result<(), String> {
         let id = attach(add, Handlers::default(), 0).map_err(|e| alloc::format!("first attach: {e}"))?;
         let second = attach(add, Handlers::default(), 0);

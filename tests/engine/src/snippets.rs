@@ -157,7 +157,7 @@ core::arch::global_asm!(
     "reject_ldxr: .inst 0xc85f7c20", // ldxr x0, [x1]
     ".global reject_in_exclusive",
     "reject_in_exclusive: .inst 0x91000400", // add x0, x0, #1 (inside ldxr..stxr)
-    ".inst 0xc8027c20", // stxr w2, x0, [x1]
+    ".inst 0xc8027c20",                      // stxr w2, x0, [x1]
     ".global reject_svc",
     "reject_svc: .inst 0xd4000001", // svc #0
     ".global reject_msr",
@@ -170,7 +170,7 @@ core::arch::global_asm!(
     "reject_autiasp: .inst 0xd50323bf", // autiasp
     ".global reject_brk",
     "reject_brk: .inst 0xd4200ee0", // brk #0x77, someone else's
-    ".inst 0xd65f03c0", // ret
+    ".inst 0xd65f03c0",             // ret
     ".popsection",
 );
 

@@ -32,10 +32,7 @@ impl Check<'_> {
             None => self.fail(format!("{name} not printed (want {want:?})")),
             Some(got) => {
                 for g in got {
-                    let nums: Vec<i64> = g
-                        .split(|c: char| !(c.is_ascii_digit() || c == '-'))
-                        .filter_map(|w| w.parse().ok())
-                        .collect();
+                    let nums: Vec<i64> = g.split(|c: char| !(c.is_ascii_digit() || c == '-')).filter_map(|w| w.parse().ok()).collect();
                     if nums != want {
                         self.fail(format!("{name}: got {g:?}, want the numbers {want:?}"));
                     }
@@ -60,9 +57,7 @@ impl Check<'_> {
     fn hist(&mut self, name: &str, want: &BTreeMap<i64, u64>) {
         match self.maps.hists.get(name).cloned() {
             None => self.fail(format!("histogram {name} not printed (want {want:?})")),
-            Some(got) if got.iter().any(|g| g != want) => {
-                self.fail(format!("histogram {name}: got {got:?}, want {want:?}"))
-            }
+            Some(got) if got.iter().any(|g| g != want) => self.fail(format!("histogram {name}: got {got:?}, want {want:?}")),
             Some(_) => {}
         }
     }
@@ -237,10 +232,8 @@ pub(super) fn check_example(name: &str, args: &[String], stdout: &str) -> Vec<St
         }
         "loops_and_strings" => {
             if need_fib(&mut c, name) {
-                let popcount: BTreeMap<String, String> = histogram(by_arg(), |k| k.count_ones() as i64)
-                    .into_iter()
-                    .map(|(b, n)| (b.to_string(), n.to_string()))
-                    .collect();
+                let popcount: BTreeMap<String, String> =
+                    histogram(by_arg(), |k| k.count_ones() as i64).into_iter().map(|(b, n)| (b.to_string(), n.to_string())).collect();
                 c.keyed_exact("@popcount", &popcount);
                 let even: u64 = by_arg().filter(|(k, _)| k % 2 == 0).map(|(_, c)| c).sum();
                 let big_odd: u64 = by_arg().filter(|(k, _)| k % 2 == 1 && *k > 30).map(|(_, c)| c).sum();
@@ -375,8 +368,8 @@ pub(super) fn parse_int(text: &str) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use super::super::{result_line, run_hint};
+    use super::*;
 
     #[test]
     fn fib_call_counts_match_the_closed_form() {
@@ -456,4 +449,3 @@ mod tests {
         assert_eq!(run_hint("kprobe:f {}"), None);
     }
 }
-

@@ -114,7 +114,6 @@ fn result_line<'a>(output: &'a str, workload: &str) -> Option<&'a str> {
     output.lines().find(|l| l.starts_with(&prefix))
 }
 
-
 /// Run every example on every configuration; returns (passed, failed).
 pub fn run(elf: &Path) -> Result<(u64, u64), String> {
     let probec = build_probec()?;
@@ -134,7 +133,8 @@ pub fn run(elf: &Path) -> Result<(u64, u64), String> {
         let baseline = match baselines.get(&args) {
             Some(b) => b.clone(),
             None => {
-                let plain = qemu::run(elf, "cortex-a57", &args.join(" "), Duration::from_secs(RUN_TIMEOUT_SECS), &qemu::Options::default())?;
+                let plain =
+                    qemu::run(elf, "cortex-a57", &args.join(" "), Duration::from_secs(RUN_TIMEOUT_SECS), &qemu::Options::default())?;
                 let line = result_line(&plain.output, &workload).map(str::to_string);
                 baselines.insert(args.clone(), line.clone());
                 line

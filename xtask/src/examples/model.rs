@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-
 /// For `fib(n)`: how many calls `fib(k)` gets, for every k in 0..=n, by
 /// walking the recursion top down (fib(k) for k >= 2 calls fib(k-1) and
 /// fib(k-2)).

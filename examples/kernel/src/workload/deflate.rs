@@ -36,10 +36,6 @@ pub fn run(n: u64) -> (String, i32) {
     let data = text(n as usize);
     let compressed = compress_to_vec(&data, 6);
     let round_trip = decompress_to_vec(&compressed).is_ok_and(|d| d == data);
-    let line = format!(
-        "deflate({n}) = {} bytes, round trip {}",
-        compressed.len(),
-        if round_trip { "ok" } else { "MISMATCH" }
-    );
+    let line = format!("deflate({n}) = {} bytes, round trip {}", compressed.len(), if round_trip { "ok" } else { "MISMATCH" });
     (line, if round_trip { 0 } else { 1 })
 }

@@ -32,16 +32,9 @@ pub fn run(n: u64) -> (String, i32) {
     values.sort_unstable();
 
     // Position-weighted, so any misplaced element changes it.
-    let checksum = values
-        .iter()
-        .enumerate()
-        .fold(0u64, |sum, (i, &v)| sum.wrapping_add((i as u64 + 1).wrapping_mul(v)));
+    let checksum = values.iter().enumerate().fold(0u64, |sum, (i, &v)| sum.wrapping_add((i as u64 + 1).wrapping_mul(v)));
     // xorshift64 does not repeat within 2^64 - 1 steps: all keys distinct.
     let agree = values.windows(2).all(|w| w[0] < w[1]) && map.keys().eq(values.iter());
-    let line = format!(
-        "sort({n}) = {checksum:#018x}, btree {} keys, {}",
-        map.len(),
-        if agree { "ok" } else { "MISMATCH" }
-    );
+    let line = format!("sort({n}) = {checksum:#018x}, btree {} keys, {}", map.len(), if agree { "ok" } else { "MISMATCH" });
     (line, if agree { 0 } else { 1 })
 }

@@ -4,9 +4,7 @@
 //! can be tested on its own against all 16 × 16 (cond, NZCV) pairs.
 
 /// Mnemonic suffix of each condition code, indexed by the 4-bit `cond`.
-pub const NAMES: [&str; 16] = [
-    "eq", "ne", "cs", "cc", "mi", "pl", "vs", "vc", "hi", "ls", "ge", "lt", "gt", "le", "al", "nv",
-];
+pub const NAMES: [&str; 16] = ["eq", "ne", "cs", "cc", "mi", "pl", "vs", "vc", "hi", "ls", "ge", "lt", "gt", "le", "al", "nv"];
 
 /// Does condition `cond` (4 bits) hold for flags `nzcv` (4 bits, N in bit 3)?
 ///

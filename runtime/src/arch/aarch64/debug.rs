@@ -21,7 +21,7 @@ mod fields {
         ]
     }
 }
-pub use fields::{MDSCR};
+pub use fields::MDSCR;
 
 /// The MDSCR_EL1 register of the calling CPU.
 pub struct MdscrEl1;

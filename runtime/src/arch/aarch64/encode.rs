@@ -30,10 +30,10 @@ mod tests {
 
     /// (from, to, word) as aarch64-linux-gnu-as assembles `b .+OFFSET`.
     const ASSEMBLED: [(usize, usize, u32); 4] = [
-        (0x1000, 0x1008, 0x1400_0002),           // b .+8
-        (0x1004, 0x1000, 0x17ff_ffff),           // b .-4
+        (0x1000, 0x1008, 0x1400_0002),              // b .+8
+        (0x1004, 0x1000, 0x17ff_ffff),              // b .-4
         (0x1008, 0x1008 + 0x7ff_fffc, 0x15ff_ffff), // b .+0x7fffffc
-        (0x800_100c, 0x100c, 0x1600_0000),       // b .-0x8000000
+        (0x800_100c, 0x100c, 0x1600_0000),          // b .-0x8000000
     ];
 
     #[test]

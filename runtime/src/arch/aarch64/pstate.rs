@@ -76,7 +76,7 @@ mod fields {
         ]
     }
 }
-pub use fields::{SPSR, ESR};
+pub use fields::{ESR, SPSR};
 
 /// A saved PSTATE value with typed field access.
 pub type Pstate = LocalRegisterCopy<u64, SPSR::Register>;

@@ -41,14 +41,7 @@ fn bytes(out: &mut String, what: &str, base: u64, n: &[u8], p: &[u8], from: usiz
         }
         s
     };
-    let _ = write!(
-        out,
-        "\n    {what} {:#x}..{:#x}: native {} probed {}",
-        base + first as u64,
-        base + last as u64 + 1,
-        show(n),
-        show(p)
-    );
+    let _ = write!(out, "\n    {what} {:#x}..{:#x}: native {} probed {}", base + first as u64, base + last as u64 + 1, show(n), show(p));
 }
 
 /// The differences between `n` (native) and `p` (probed), one per line,

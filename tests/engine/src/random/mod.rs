@@ -216,8 +216,35 @@ impl Memory {
 
 /// Random FP/SIMD register contents: lanes of interesting values.
 fn simd_value(rng: &mut Rng) -> u128 {
-    const D: &[u64] = &[0, 0x8000_0000_0000_0000, 0x3ff0_0000_0000_0000, 0x7ff0_0000_0000_0000, 0xfff0_0000_0000_0000, 0x7ff8_0000_0000_0000, 0x7ff4_0000_0000_0000, 1, 0x000f_ffff_ffff_ffff, 0x4330_0000_0000_0000, 0xc3e0_0000_0000_0000];
-    const S: &[u32] = &[0, 0x8000_0000, 0x3f80_0000, 0x7f80_0000, 0xff80_0000, 0x7fc0_0000, 0x7fa0_0000, 1, 0x007f_ffff, 0x4f00_0000, 0xcf00_0000, 0x3c00_3c00, 0x7c00_fc00, 0x7e00_0001];
+    const D: &[u64] = &[
+        0,
+        0x8000_0000_0000_0000,
+        0x3ff0_0000_0000_0000,
+        0x7ff0_0000_0000_0000,
+        0xfff0_0000_0000_0000,
+        0x7ff8_0000_0000_0000,
+        0x7ff4_0000_0000_0000,
+        1,
+        0x000f_ffff_ffff_ffff,
+        0x4330_0000_0000_0000,
+        0xc3e0_0000_0000_0000,
+    ];
+    const S: &[u32] = &[
+        0,
+        0x8000_0000,
+        0x3f80_0000,
+        0x7f80_0000,
+        0xff80_0000,
+        0x7fc0_0000,
+        0x7fa0_0000,
+        1,
+        0x007f_ffff,
+        0x4f00_0000,
+        0xcf00_0000,
+        0x3c00_3c00,
+        0x7c00_fc00,
+        0x7e00_0001,
+    ];
     match rng.below(6) {
         0 => (rng.pick(D) as u128) << 64 | rng.pick(D) as u128,
         1 => {
@@ -396,7 +423,8 @@ pub fn run(platform: &'static dyn Platform, test_page: TestPage, opts: DiffOptio
         // is boosted; every 8th keeps one and gets the BRK-after-slot
         // fallback. Elsewhere both handlers, as always.
         let with_post = crate::xol_mode() != XolMode::Boost || index % 8 == 0;
-        let failure = check_one(&mut suite, class, slot, word, decoded, with_post, &input, &buf_init, &stack_init, &mut native, &mut probed);
+        let failure =
+            check_one(&mut suite, class, slot, word, decoded, with_post, &input, &buf_init, &stack_init, &mut native, &mut probed);
         if let Some(why) = failure {
             stat.diverged += 1;
             summary.divergences += 1;
@@ -436,16 +464,15 @@ pub fn run(platform: &'static dyn Platform, test_page: TestPage, opts: DiffOptio
     }
     say(&alloc::format!(
         "differential: {} instructions, {} classes, {} divergences\n",
-        summary.instructions, summary.classes, summary.divergences
+        summary.instructions,
+        summary.classes,
+        summary.divergences
     ));
     let r = rejects::run(&mut suite.page, platform, opts.seed, (opts.count / 20).max(200));
     summary.reject_words = r.words;
     summary.reject_reasons = r.reasons;
     summary.reject_failures = r.failures;
-    say(&alloc::format!(
-        "differential rejects: {} words, {} reasons, {} failures\n",
-        r.words, r.reasons, r.failures
-    ));
+    say(&alloc::format!("differential rejects: {} words, {} reasons, {} failures\n", r.words, r.reasons, r.failures));
     summary
 }
 
@@ -488,15 +515,7 @@ fn check_one(
     let detached = detach(id);
     // SAFETY: as above.
     let restored = unsafe { core::ptr::read_volatile(pc as *const u32) };
-    let mut why = compare::diff(
-        native,
-        probed,
-        pc as u64,
-        suite.mem.buf as u64,
-        suite.mem.window(input.sp) as u64,
-        stack_init,
-        input.sp,
-    );
+    let mut why = compare::diff(native, probed, pc as u64, suite.mem.buf as u64, suite.mem.window(input.sp) as u64, stack_init, input.sp);
     if armed == word {
         why += "\n    the BRK was not planted";
     }
@@ -534,10 +553,8 @@ fn self_check(suite: &mut Suite<'_>, buf: &[u8], stack: &[u8], native: &mut Outc
     for (class, word) in [(&class_sim, page::NOP), (&class_xol, 0x9100_0400)] {
         for (i, what) in CORRUPTIONS.iter().enumerate() {
             CORRUPT.store(i as u64 + 1, Ordering::Relaxed);
-            CORRUPT_AT.store(
-                if *what == "pc after" { suite.page.slot(0) as u64 + 16 } else { suite.mem.buf as u64 + 100 },
-                Ordering::Relaxed,
-            );
+            CORRUPT_AT
+                .store(if *what == "pc after" { suite.page.slot(0) as u64 + 16 } else { suite.mem.buf as u64 + 100 }, Ordering::Relaxed);
             // The resume PC is corrupted by the post-handler; the rest by
             // the pre-handler, on a boosted slot in Boost mode.
             let with_post = crate::xol_mode() != XolMode::Boost || *what == "pc after";

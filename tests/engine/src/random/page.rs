@@ -59,14 +59,8 @@ impl Page {
         let alias = platform.text_alias(start)?;
         platform.text_alias(start + len - 4)?;
         let mid = start + len / 2 + 0x800;
-        let mut page = Page {
-            start,
-            len,
-            alias_offset: alias.wrapping_sub(start),
-            entry: [0; 2],
-            slot: [mid, mid + 12],
-            slot_word: [NOP, NOP],
-        };
+        let mut page =
+            Page { start, len, alias_offset: alias.wrapping_sub(start), entry: [0; 2], slot: [mid, mid + 12], slot_word: [NOP, NOP] };
         let prologue = harness::prologue_words();
         let common_words = harness::common_words();
         let mut at = start;

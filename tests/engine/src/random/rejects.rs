@@ -29,7 +29,8 @@ const fn mrs(op0: u32, op1: u32, crn: u32, crm: u32, op2: u32) -> u32 {
     0xd530_0000 | (op0 - 2) << 19 | op1 << 16 | crn << 12 | crm << 8 | op2 << 5
 }
 
-const HINTS_KNOWN: &[u32] = &[0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 17, 18, 19, 20, 22, 24, 25, 26, 27, 28, 29, 30, 31, 32, 34, 36, 38, 40];
+const HINTS_KNOWN: &[u32] =
+    &[0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 17, 18, 19, 20, 22, 24, 25, 26, 27, 28, 29, 30, 31, 32, 34, 36, 38, 40];
 
 /// A random encoding the decoder must reject for `reason`.
 fn sample(rng: &mut Rng, reason: RejectReason) -> Option<u32> {
@@ -61,13 +62,8 @@ fn sample(rng: &mut Rng, reason: RejectReason) -> Option<u32> {
         }
         R::ExceptionStateRead => {
             let op1 = rng.pick(&[0, 4, 6]);
-            let reg = rng.pick(&[
-                mrs(3, op1, 4, 0, 0),
-                mrs(3, op1, 4, 0, 1),
-                mrs(3, op1, 5, 2, 0),
-                mrs(3, op1, 6, 0, 0),
-                mrs(2, 0, 0, 2, 2),
-            ]);
+            let reg =
+                rng.pick(&[mrs(3, op1, 4, 0, 0), mrs(3, op1, 4, 0, 1), mrs(3, op1, 5, 2, 0), mrs(3, op1, 6, 0, 0), mrs(2, 0, 0, 2, 2)]);
             reg | rng.reg31()
         }
         R::AuthenticatedBranch => {

@@ -65,9 +65,7 @@ fn exception(insn: u32) -> Decoded {
     }
     match (bits(insn, 23, 21), bits(insn, 1, 0)) {
         // SVC, HVC, SMC; BRK; HLT; DCPS1..3.
-        (0b000, 0b01..=0b11) | (0b001, 0b00) | (0b010, 0b00) | (0b101, 0b01..=0b11) => {
-            reject(RejectReason::ExceptionGenerating)
-        }
+        (0b000, 0b01..=0b11) | (0b001, 0b00) | (0b010, 0b00) | (0b101, 0b01..=0b11) => reject(RejectReason::ExceptionGenerating),
         // TCANCEL.
         (0b011, 0b00) => reject(RejectReason::Transactional),
         _ => UNKNOWN,
@@ -94,9 +92,7 @@ fn register_branch(insn: u32) -> Decoded {
         }),
         0b0000 | 0b0001 if auth_zero => reject(RejectReason::AuthenticatedBranch),
         0b0010 if auth_zero && n == 0b11111 => reject(RejectReason::AuthenticatedBranch),
-        0b0100 if n == 0b11111 && ((op3 == 0 && op4 == 0) || auth_zero) => {
-            reject(RejectReason::ExceptionReturn)
-        }
+        0b0100 if n == 0b11111 && ((op3 == 0 && op4 == 0) || auth_zero) => reject(RejectReason::ExceptionReturn),
         0b0101 if n == 0b11111 && op3 == 0 && op4 == 0 => reject(RejectReason::ExceptionReturn),
         0b1000 | 0b1001 if (op3 >> 1) == 0b00001 => reject(RejectReason::AuthenticatedBranch),
         _ => UNKNOWN,

@@ -16,11 +16,7 @@ pub(super) fn immediate(insn: u32) -> Decoded {
         0b000 | 0b001 => {
             let rd = rd(insn);
             let imm = adr_imm(insn);
-            Decoded::Simulate(if sf {
-                SimKind::Adrp { rd, offset: imm << 12 }
-            } else {
-                SimKind::Adr { rd, offset: imm }
-            })
+            Decoded::Simulate(if sf { SimKind::Adrp { rd, offset: imm << 12 } } else { SimKind::Adr { rd, offset: imm } })
         }
         // ADD/ADDS/SUB/SUBS (immediate): every encoding allocated.
         0b010 => Decoded::Xol,
@@ -38,16 +34,9 @@ pub(super) fn immediate(insn: u32) -> Decoded {
         // MOVN/MOVZ/MOVK: opc = 01 unallocated, hw >= 2 needs sf.
         0b101 => xol_if(bits(insn, 30, 29) != 0b01 && (sf || !bit(insn, 22))),
         // SBFM/BFM/UBFM: opc = 11 unallocated, N must equal sf.
-        0b110 => {
-            xol_if(bits(insn, 30, 29) != 0b11 && bit(insn, 22) == sf && bitmask_valid(insn, sf, false))
-        }
+        0b110 => xol_if(bits(insn, 30, 29) != 0b11 && bit(insn, 22) == sf && bitmask_valid(insn, sf, false)),
         // EXTR: op21 = 00, o0 = 0, N = sf, imms < 32 when sf = 0.
-        _ => xol_if(
-            bits(insn, 30, 29) == 0
-                && !bit(insn, 21)
-                && bit(insn, 22) == sf
-                && (sf || !bit(insn, 15)),
-        ),
+        _ => xol_if(bits(insn, 30, 29) == 0 && !bit(insn, 21) && bit(insn, 22) == sf && (sf || !bit(insn, 15))),
     }
 }
 
@@ -101,15 +90,11 @@ pub(super) fn register(insn: u32) -> Decoded {
             // ADC/ADCS/SBC/SBCS.
             0b000000 => Decoded::Xol,
             // RMIF: sf = 1, op = 0, S = 1, o2 = 0.
-            _ if op3 & 0b011111 == 0b000001 => {
-                xol_if(bits(insn, 31, 29) == 0b101 && !bit(insn, 4))
-            }
+            _ if op3 & 0b011111 == 0b000001 => xol_if(bits(insn, 31, 29) == 0b101 && !bit(insn, 4)),
             // SETF8/SETF16: sf = 0, op = 0, S = 1, opcode2 = 0, o3 = 0, mask = 1101.
-            _ if op3 & 0b001111 == 0b000010 => xol_if(
-                bits(insn, 31, 29) == 0b001
-                    && bits(insn, 20, 15) == 0
-                    && bits(insn, 4, 0) == 0b01101,
-            ),
+            _ if op3 & 0b001111 == 0b000010 => {
+                xol_if(bits(insn, 31, 29) == 0b001 && bits(insn, 20, 15) == 0 && bits(insn, 4, 0) == 0b01101)
+            }
             _ => UNKNOWN,
         },
         // CCMN/CCMP (register and immediate): S = 1, o2 = 0, o3 = 0.

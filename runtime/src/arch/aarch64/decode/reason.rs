@@ -83,9 +83,7 @@ impl RejectReason {
                 "exception-generating instruction (SVC/HVC/SMC/BRK/HLT/DCPS): its exception \
                  would be taken from the out-of-line slot with the probe still in flight"
             }
-            RejectReason::PermanentlyUndefined => {
-                "permanently undefined (UDF): it always traps, there is nothing to step"
-            }
+            RejectReason::PermanentlyUndefined => "permanently undefined (UDF): it always traps, there is nothing to step",
             RejectReason::ExceptionReturn => {
                 "exception return (ERET/ERETAA/ERETAB/DRPS): it reads ELR/SPSR, which the \
                  probe's own trap overwrote"
@@ -123,9 +121,7 @@ impl RejectReason {
                  already masked them (and with FEAT_IESB synchronized them), so out of line it \
                  would no longer see the errors it is there to catch"
             }
-            RejectReason::Transactional => {
-                "transactional memory (FEAT_TME): the probe's trap would abort the transaction"
-            }
+            RejectReason::Transactional => "transactional memory (FEAT_TME): the probe's trap would abort the transaction",
             RejectReason::ScalableVector => {
                 "SVE/SME instruction: the runtime does not save or restore the scalable vector, \
                  predicate and streaming-mode state"

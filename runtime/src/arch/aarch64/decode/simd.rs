@@ -78,7 +78,11 @@ pub(super) fn decode(insn: u32) -> Decoded {
         return if !bit(insn, 10) {
             indexed(insn)
         } else if !bit(insn, 23) {
-            if op2 == 0 { modified_immediate(insn) } else { shift_immediate(insn) }
+            if op2 == 0 {
+                modified_immediate(insn)
+            } else {
+                shift_immediate(insn)
+            }
         } else {
             UNKNOWN
         };
@@ -204,7 +208,13 @@ fn copy(insn: u32, q: bool) -> Decoded {
             // SMOV: to W from B/H, to X from B/H/S.
             0b0101 => esize < 2 || (q && esize == 2),
             // UMOV: to W from B/H/S, to X from D.
-            0b0111 => if q { esize == 3 } else { esize < 3 },
+            0b0111 => {
+                if q {
+                    esize == 3
+                } else {
+                    esize < 3
+                }
+            }
             _ => false,
         }
     };
@@ -233,9 +243,7 @@ fn shift_immediate(insn: u32) -> Decoded {
         // SSHR, SSRA, SRSHR, SRSRA, SHL, SQSHL.
         (false, 0b00000 | 0b00010 | 0b00100 | 0b00110 | 0b01010 | 0b01110) => same_width_ok,
         // USHR, USRA, URSHR, URSRA, SRI, SLI, SQSHLU, UQSHL.
-        (true, 0b00000 | 0b00010 | 0b00100 | 0b00110 | 0b01000 | 0b01010 | 0b01100 | 0b01110) => {
-            same_width_ok
-        }
+        (true, 0b00000 | 0b00010 | 0b00100 | 0b00110 | 0b01000 | 0b01010 | 0b01100 | 0b01110) => same_width_ok,
         // Narrowing shifts and SSHLL/USHLL: no 64-bit source elements.
         (_, 0b10000..=0b10100) => !doubleword,
         // SCVTF/UCVTF/FCVTZS/FCVTZU (fixed point): H, S, D elements.
@@ -253,18 +261,14 @@ fn indexed(insn: u32) -> Decoded {
     let integer = size == 0b01 || size == 0b10;
     let ok = match (bit(insn, 29), bits(insn, 15, 12)) {
         // FMLA, FMLS, FMUL, FMULX: half, single, double (index H only, Q = 1).
-        (false, 0b0001 | 0b0101 | 0b1001) | (true, 0b1001) => {
-            size == 0b00 || size == 0b10 || (size == 0b11 && !l && q)
-        }
+        (false, 0b0001 | 0b0101 | 0b1001) | (true, 0b1001) => size == 0b00 || size == 0b10 || (size == 0b11 && !l && q),
         // FMLAL, FMLSL, FMLAL2, FMLSL2; SDOT, UDOT.
         (false, 0b0000 | 0b0100 | 0b1110) | (true, 0b1000 | 0b1100 | 0b1110) => size == 0b10,
         // SUDOT, BFDOT, USDOT, BFMLALB/T.
         (false, 0b1111) => true,
         // FCMLA: half (index H:L, only 0..1 in 64 bits) or single (index
         // H, 128 bits only).
-        (true, 0b0001 | 0b0011 | 0b0101 | 0b0111) => {
-            (size == 0b01 && (q || !bit(insn, 11))) || (size == 0b10 && !l && q)
-        }
+        (true, 0b0001 | 0b0011 | 0b0101 | 0b0111) => (size == 0b01 && (q || !bit(insn, 11))) || (size == 0b10 && !l && q),
         // Integer multiply(-accumulate), long and saturating forms.
         (false, 0b0010 | 0b0011 | 0b0110 | 0b0111 | 0b1000 | 0b1010 | 0b1011 | 0b1100 | 0b1101)
         | (true, 0b0000 | 0b0010 | 0b0100 | 0b0110 | 0b1010 | 0b1101 | 0b1111) => integer,

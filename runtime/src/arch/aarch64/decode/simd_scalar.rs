@@ -36,10 +36,10 @@ const TWO_MISC: [[u8; 32]; 2] = [
 
 /// Scalar two-register miscellaneous (FP16), per (U, a): allowed opcodes.
 const TWO_MISC_FP16: [u32; 4] = [
-    0b1111 << 26,                      // FCVTNS FCVTMS FCVTAS SCVTF
-    0b111 << 12 | 0b10_1011 << 26,     // FCMGT FCMEQ FCMLT (#0); FCVTPS FCVTZS FRECPE FRECPX
-    0b1111 << 26,                      // FCVTNU FCVTMU FCVTAU UCVTF
-    0b11 << 12 | 0b1011 << 26,         // FCMGE FCMLE (#0); FCVTPU FCVTZU FRSQRTE
+    0b1111 << 26,                  // FCVTNS FCVTMS FCVTAS SCVTF
+    0b111 << 12 | 0b10_1011 << 26, // FCMGT FCMEQ FCMLT (#0); FCVTPS FCVTZS FRECPE FRECPX
+    0b1111 << 26,                  // FCVTNU FCVTMU FCVTAU UCVTF
+    0b11 << 12 | 0b1011 << 26,     // FCMGE FCMLE (#0); FCVTPU FCVTZU FRSQRTE
 ];
 
 /// Scalar three same (FP16), per (U, a): allowed opcodes (bits 13:11).
@@ -64,9 +64,7 @@ pub(super) fn decode(insn: u32) -> Decoded {
         if !bit(insn, 11) {
             // Scalar three different: SQDMLAL, SQDMLSL, SQDMULL (H, S).
             let opcode = bits(insn, 15, 12);
-            return xol_if(
-                u == 0 && matches!(opcode, 0b1001 | 0b1011 | 0b1101) && (size == 1 || size == 2),
-            );
+            return xol_if(u == 0 && matches!(opcode, 0b1001 | 0b1011 | 0b1101) && (size == 1 || size == 2));
         }
         if bits(insn, 18, 17) != 0 {
             return UNKNOWN;
@@ -94,16 +92,9 @@ pub(super) fn decode(insn: u32) -> Decoded {
             xol_if(!bit(insn, 14) && (THREE_SAME_FP16[index] >> bits(insn, 13, 11)) & 1 == 1)
         }
         // Scalar copy: DUP (element), op = 0, imm4 = 0000, imm5 != x0000.
-        (false, true) => xol_if(
-            !bit(insn, 23) && u == 0 && bits(insn, 14, 11) == 0 && bits(insn, 19, 16) != 0,
-        ),
+        (false, true) => xol_if(!bit(insn, 23) && u == 0 && bits(insn, 14, 11) == 0 && bits(insn, 19, 16) != 0),
         // SHA1C/P/M, SHA1SU0, SHA256H/H2/SU1 (op0 = 0101, size = 00).
-        (false, false) => xol_if(
-            bits(insn, 31, 28) == 0b0101
-                && size == 0
-                && bits(insn, 11, 10) == 0
-                && bits(insn, 14, 12) != 0b111,
-        ),
+        (false, false) => xol_if(bits(insn, 31, 28) == 0b0101 && size == 0 && bits(insn, 11, 10) == 0 && bits(insn, 14, 12) != 0b111),
         _ => UNKNOWN,
     }
 }
@@ -130,8 +121,9 @@ fn shift_immediate(insn: u32) -> Decoded {
     let ok = match (bit(insn, 29), bits(insn, 15, 11)) {
         // Doubleword only: SSHR, SSRA, SRSHR, SRSRA, SHL / USHR, USRA,
         // URSHR, URSRA, SRI, SLI.
-        (false, 0b00000 | 0b00010 | 0b00100 | 0b00110 | 0b01010)
-        | (true, 0b00000 | 0b00010 | 0b00100 | 0b00110 | 0b01000 | 0b01010) => immh >= 0b1000,
+        (false, 0b00000 | 0b00010 | 0b00100 | 0b00110 | 0b01010) | (true, 0b00000 | 0b00010 | 0b00100 | 0b00110 | 0b01000 | 0b01010) => {
+            immh >= 0b1000
+        }
         // Any element: SQSHL / SQSHLU, UQSHL.
         (false, 0b01110) | (true, 0b01100 | 0b01110) => immh != 0,
         // Narrowing: SQSHRN, SQRSHRN / SQSHRUN, SQRSHRUN, UQSHRN, UQRSHRN.
@@ -148,13 +140,9 @@ fn indexed(insn: u32) -> Decoded {
     let size = bits(insn, 23, 22);
     let ok = match (bit(insn, 29), bits(insn, 15, 12)) {
         // FMLA, FMLS, FMUL, FMULX: H, S, D (index H only).
-        (false, 0b0001 | 0b0101 | 0b1001) | (true, 0b1001) => {
-            size == 0b00 || size == 0b10 || (size == 0b11 && !bit(insn, 21))
-        }
+        (false, 0b0001 | 0b0101 | 0b1001) | (true, 0b1001) => size == 0b00 || size == 0b10 || (size == 0b11 && !bit(insn, 21)),
         // SQDMLAL, SQDMLSL, SQDMULL, SQDMULH, SQRDMULH / SQRDMLAH, SQRDMLSH.
-        (false, 0b0011 | 0b0111 | 0b1011 | 0b1100 | 0b1101) | (true, 0b1101 | 0b1111) => {
-            size == 0b01 || size == 0b10
-        }
+        (false, 0b0011 | 0b0111 | 0b1011 | 0b1100 | 0b1101) | (true, 0b1101 | 0b1111) => size == 0b01 || size == 0b10,
         _ => false,
     };
     xol_if(ok)

@@ -40,9 +40,7 @@ pub(super) fn decode(insn: u32) -> Decoded {
             _ => UNKNOWN,
         },
         // System instructions with result: TSTART (CRm = 0), TTEST (CRm = 1).
-        (true, 0b00) if op1 == 0b011 && crn == 0b0011 && crm <= 1 && op2 == 0b011 => {
-            reject(RejectReason::Transactional)
-        }
+        (true, 0b00) if op1 == 0b011 && crn == 0b0011 && crm <= 1 && op2 == 0b011 => reject(RejectReason::Transactional),
         (true, 0b00) => UNKNOWN,
         (false, 0b01) => sys(crn),
         // SYSL: the only architected users are GCS and it returns state the
@@ -125,9 +123,7 @@ fn mrs(op0: u32, op1: u32, crn: u32, crm: u32, op2: u32, rt: u8) -> Decoded {
         (3, 3, 4, 2, 1) => Decoded::Simulate(SimKind::MrsDaif { rt }),
         // SPSR_ELx, ELR_ELx (x = 1, 2, 3: op1 = 0, 4, 6), ESR_ELx, FAR_ELx:
         // the probe's BRK exception overwrote them.
-        (3, 0 | 4 | 6, 4, 0, 0 | 1) | (3, 0 | 4 | 6, 5, 2, 0) | (3, 0 | 4 | 6, 6, 0, 0) => {
-            reject(RejectReason::ExceptionStateRead)
-        }
+        (3, 0 | 4 | 6, 4, 0, 0 | 1) | (3, 0 | 4 | 6, 5, 2, 0) | (3, 0 | 4 | 6, 6, 0, 0) => reject(RejectReason::ExceptionStateRead),
         // MDSCR_EL1: hardware single-step mode sets MDSCR_EL1.SS/KDE.
         (2, 0, 0, 2, 2) => reject(RejectReason::ExceptionStateRead),
         _ => Decoded::Xol,

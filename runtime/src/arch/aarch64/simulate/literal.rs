@@ -8,13 +8,7 @@ use crate::frame::Frame;
 /// Memory is read before anything is written, so a failed read leaves the
 /// frame unchanged. Data is little-endian, as the runtime supports only
 /// little-endian targets.
-pub(super) fn load(
-    frame: &mut Frame,
-    mem: &dyn LiteralMemory,
-    rt: u8,
-    kind: LiteralKind,
-    addr: u64,
-) -> Result<(), SimError> {
+pub(super) fn load(frame: &mut Frame, mem: &dyn LiteralMemory, rt: u8, kind: LiteralKind, addr: u64) -> Result<(), SimError> {
     let size = kind.size();
     let mut bytes = [0u8; 16];
     if !mem.read(addr, size, &mut bytes[..size]) {

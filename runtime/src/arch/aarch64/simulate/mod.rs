@@ -45,9 +45,7 @@ impl SimError {
     /// A readable description of the error.
     pub const fn message(&self) -> &'static str {
         match self {
-            SimError::LiteralUnreadable { .. } => {
-                "the literal a simulated LDR (literal) reads is unreadable: the load would fault"
-            }
+            SimError::LiteralUnreadable { .. } => "the literal a simulated LDR (literal) reads is unreadable: the load would fault",
         }
     }
 }
@@ -70,13 +68,7 @@ impl core::fmt::Display for SimError {
 /// Inlined: it is on every simulated hit's path, where the call and the
 /// copy of `kind` would cost as much as most simulations.
 #[inline(always)]
-pub fn simulate(
-    kind: SimKind,
-    pc: u64,
-    frame: &mut Frame,
-    mem: &dyn LiteralMemory,
-    env: SimEnv,
-) -> Result<(), SimError> {
+pub fn simulate(kind: SimKind, pc: u64, frame: &mut Frame, mem: &dyn LiteralMemory, env: SimEnv) -> Result<(), SimError> {
     let next = pc.wrapping_add(4);
     // BTypeNext: 00 unless the instruction is BR or BLR.
     let mut btype = 0b00;
@@ -86,15 +78,9 @@ pub fn simulate(
             frame.x[30] = next;
             branch::relative(pc, offset)
         }
-        SimKind::BCond { cond, offset } | SimKind::BcCond { cond, offset } => {
-            branch::conditional(pc, frame.pstate, cond, offset)
-        }
-        SimKind::Cbz { rt, sf, nonzero, offset } => {
-            branch::compare(pc, frame.xzr(rt as u32), sf, nonzero, offset)
-        }
-        SimKind::Tbz { rt, bit, nonzero, offset } => {
-            branch::test(pc, frame.xzr(rt as u32), bit, nonzero, offset)
-        }
+        SimKind::BCond { cond, offset } | SimKind::BcCond { cond, offset } => branch::conditional(pc, frame.pstate, cond, offset),
+        SimKind::Cbz { rt, sf, nonzero, offset } => branch::compare(pc, frame.xzr(rt as u32), sf, nonzero, offset),
+        SimKind::Tbz { rt, bit, nonzero, offset } => branch::test(pc, frame.xzr(rt as u32), bit, nonzero, offset),
         SimKind::Adr { rd, offset } => {
             frame.set_xzr(rd as u32, branch::relative(pc, offset));
             next

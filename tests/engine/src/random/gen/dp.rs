@@ -120,26 +120,36 @@ fn gen_bitfield(rng: &mut Rng, _: &mut Cx<'_>) -> Option<u32> {
     let opc = rng.below(3) as u32;
     let m = if sf == 1 { 63 } else { 31 };
     Some(
-        f(sf, 31) | f(opc, 29) | 0x1300_0000 | f(sf, 22) | f(rng.bits(6) & m, 16) | f(rng.bits(6) & m, 10)
-            | f(rng.reg31(), 5) | rng.reg31(),
+        f(sf, 31)
+            | f(opc, 29)
+            | 0x1300_0000
+            | f(sf, 22)
+            | f(rng.bits(6) & m, 16)
+            | f(rng.bits(6) & m, 10)
+            | f(rng.reg31(), 5)
+            | rng.reg31(),
     )
 }
 
 fn gen_extract(rng: &mut Rng, _: &mut Cx<'_>) -> Option<u32> {
     let sf = rng.bits(1);
     let m = if sf == 1 { 63 } else { 31 };
-    Some(
-        f(sf, 31) | 0x1380_0000 | f(sf, 22) | f(rng.reg31(), 16) | f(rng.bits(6) & m, 10) | f(rng.reg31(), 5)
-            | rng.reg31(),
-    )
+    Some(f(sf, 31) | 0x1380_0000 | f(sf, 22) | f(rng.reg31(), 16) | f(rng.bits(6) & m, 10) | f(rng.reg31(), 5) | rng.reg31())
 }
 
 fn gen_logical_reg(rng: &mut Rng, _: &mut Cx<'_>) -> Option<u32> {
     let sf = rng.bits(1);
     let m = if sf == 1 { 63 } else { 31 };
     Some(
-        f(sf, 31) | f(rng.bits(2), 29) | 0x0a00_0000 | f(rng.bits(2), 22) | f(rng.bits(1), 21)
-            | f(rng.reg31(), 16) | f(rng.bits(6) & m, 10) | f(rng.reg31(), 5) | rng.reg31(),
+        f(sf, 31)
+            | f(rng.bits(2), 29)
+            | 0x0a00_0000
+            | f(rng.bits(2), 22)
+            | f(rng.bits(1), 21)
+            | f(rng.reg31(), 16)
+            | f(rng.bits(6) & m, 10)
+            | f(rng.reg31(), 5)
+            | rng.reg31(),
     )
 }
 
@@ -147,8 +157,14 @@ fn gen_addsub_shifted(rng: &mut Rng, _: &mut Cx<'_>) -> Option<u32> {
     let sf = rng.bits(1);
     let m = if sf == 1 { 63 } else { 31 };
     Some(
-        f(sf, 31) | f(rng.bits(2), 29) | 0x0b00_0000 | f(rng.below(3) as u32, 22) | f(rng.reg31(), 16)
-            | f(rng.bits(6) & m, 10) | f(rng.reg31(), 5) | rng.reg31(),
+        f(sf, 31)
+            | f(rng.bits(2), 29)
+            | 0x0b00_0000
+            | f(rng.below(3) as u32, 22)
+            | f(rng.reg31(), 16)
+            | f(rng.bits(6) & m, 10)
+            | f(rng.reg31(), 5)
+            | rng.reg31(),
     )
 }
 
@@ -200,10 +216,7 @@ fn gen_addsub_ext(rng: &mut Rng, cx: &mut Cx<'_>) -> Option<u32> {
             cx.set_x(rn, v);
         }
     }
-    Some(
-        f(sf, 31) | f(op, 30) | f(s, 29) | 0x0b20_0000 | f(rm, 16) | f(option, 13) | f(imm3, 10) | f(rn, 5)
-            | rd,
-    )
+    Some(f(sf, 31) | f(op, 30) | f(s, 29) | 0x0b20_0000 | f(rm, 16) | f(option, 13) | f(imm3, 10) | f(rn, 5) | rd)
 }
 
 fn gen_adc(rng: &mut Rng, _: &mut Cx<'_>) -> Option<u32> {
@@ -211,17 +224,11 @@ fn gen_adc(rng: &mut Rng, _: &mut Cx<'_>) -> Option<u32> {
 }
 
 fn gen_ccmp(rng: &mut Rng, _: &mut Cx<'_>) -> Option<u32> {
-    Some(
-        f(rng.bits(2), 30) | 0x3a40_0000 | f(rng.reg31(), 16) | f(rng.bits(4), 12) | f(rng.bits(1), 11)
-            | f(rng.reg31(), 5) | rng.bits(4),
-    )
+    Some(f(rng.bits(2), 30) | 0x3a40_0000 | f(rng.reg31(), 16) | f(rng.bits(4), 12) | f(rng.bits(1), 11) | f(rng.reg31(), 5) | rng.bits(4))
 }
 
 fn gen_csel(rng: &mut Rng, _: &mut Cx<'_>) -> Option<u32> {
-    Some(
-        f(rng.bits(2), 30) | 0x1a80_0000 | f(rng.reg31(), 16) | f(rng.bits(4), 12) | f(rng.bits(1), 10)
-            | f(rng.reg31(), 5) | rng.reg31(),
-    )
+    Some(f(rng.bits(2), 30) | 0x1a80_0000 | f(rng.reg31(), 16) | f(rng.bits(4), 12) | f(rng.bits(1), 10) | f(rng.reg31(), 5) | rng.reg31())
 }
 
 fn gen_2src(rng: &mut Rng, cx: &mut Cx<'_>) -> Option<u32> {
@@ -294,13 +301,7 @@ macro_rules! xol {
         xol!($name, $w, $crate::random::gen::always, $gen)
     };
     ($name:literal, $w:expr, $avail:expr, $gen:expr) => {
-        $crate::random::gen::Class {
-            name: $name,
-            expect: $crate::random::gen::Expect::Xol,
-            weight: $w,
-            available: $avail,
-            gen: $gen,
-        }
+        $crate::random::gen::Class { name: $name, expect: $crate::random::gen::Expect::Xol, weight: $w, available: $avail, gen: $gen }
     };
 }
 pub(crate) use xol;

@@ -121,9 +121,7 @@ fn gen_imm9(rng: &mut Rng, cx: &mut Cx<'_>, op4: u32) -> Option<u32> {
         rng.range(-256, 255)
     };
     place(rng, cx, rn, imm, mode, bytes, 1, load)?;
-    Some(
-        f(size, 30) | 0x3800_0000 | f(v, 26) | f(opc, 22) | f(imm as u32 & 0x1ff, 12) | f(op4, 10) | f(rn, 5) | rt,
-    )
+    Some(f(size, 30) | 0x3800_0000 | f(v, 26) | f(opc, 22) | f(imm as u32 & 0x1ff, 12) | f(op4, 10) | f(rn, 5) | rt)
 }
 
 fn gen_unscaled(rng: &mut Rng, cx: &mut Cx<'_>) -> Option<u32> {
@@ -168,10 +166,7 @@ fn gen_regoff(rng: &mut Rng, cx: &mut Cx<'_>) -> Option<u32> {
     cx.set_x(rm, xm);
     let off = if rm == 31 { 0 } else { extend_value(xm, option) << shift };
     place(rng, cx, rn, off, Mode::Offset, bytes, 1, load)?;
-    Some(
-        f(size, 30) | 0x3820_0800 | f(v, 26) | f(opc, 22) | f(rm, 16) | f(option, 13) | f(s, 12) | f(rn, 5)
-            | rng.reg31(),
-    )
+    Some(f(size, 30) | 0x3820_0800 | f(v, 26) | f(opc, 22) | f(rm, 16) | f(option, 13) | f(s, 12) | f(rn, 5) | rng.reg31())
 }
 
 fn gen_pair(rng: &mut Rng, cx: &mut Cx<'_>) -> Option<u32> {
@@ -184,7 +179,13 @@ fn gen_pair(rng: &mut Rng, cx: &mut Cx<'_>) -> Option<u32> {
     } else {
         rng.pick(&[0, 2])
     };
-    let bytes: u64 = if v == 1 { 4 << opc } else if opc == 2 { 8 } else { 4 };
+    let bytes: u64 = if v == 1 {
+        4 << opc
+    } else if opc == 2 {
+        8
+    } else {
+        4
+    };
     let kind = if v == 0 && opc == 1 { 1 + rng.below(3) as u32 } else { rng.bits(2) };
     let mode = match kind {
         1 => Mode::Post,
@@ -211,10 +212,7 @@ fn gen_pair(rng: &mut Rng, cx: &mut Cx<'_>) -> Option<u32> {
         rng.range(-64, 63)
     };
     place(rng, cx, rn, imm7 * bytes as i64, mode, 2 * bytes, 1, l == 1)?;
-    Some(
-        f(opc, 30) | 0x2800_0000 | f(v, 26) | f(kind, 23) | f(l, 22) | f(imm7 as u32 & 0x7f, 15) | f(rt2, 10)
-            | f(rn, 5) | rt,
-    )
+    Some(f(opc, 30) | 0x2800_0000 | f(v, 26) | f(kind, 23) | f(l, 22) | f(imm7 as u32 & 0x7f, 15) | f(rt2, 10) | f(rn, 5) | rt)
 }
 
 fn gen_ordered(rng: &mut Rng, cx: &mut Cx<'_>) -> Option<u32> {
@@ -233,10 +231,7 @@ fn gen_atomic(rng: &mut Rng, cx: &mut Cx<'_>) -> Option<u32> {
     let (o3, opc) = if rng.chance(1, 5) { (1, 0) } else { (0, rng.bits(3)) };
     let rn = rng.reg31();
     place(rng, cx, rn, 0, Mode::Offset, bytes, bytes, true)?;
-    Some(
-        f(size, 30) | 0x3820_0000 | f(rng.bits(2), 22) | f(rng.reg31(), 16) | f(o3, 15) | f(opc, 12) | f(rn, 5)
-            | rng.reg31(),
-    )
+    Some(f(size, 30) | 0x3820_0000 | f(rng.bits(2), 22) | f(rng.reg31(), 16) | f(o3, 15) | f(opc, 12) | f(rn, 5) | rng.reg31())
 }
 
 fn gen_cas(rng: &mut Rng, cx: &mut Cx<'_>) -> Option<u32> {

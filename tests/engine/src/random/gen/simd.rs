@@ -178,7 +178,13 @@ fn indexed_ok(w: u32, ft: &Features) -> bool {
         (0, 0b0001 | 0b0101 | 0b1001) | (1, 0b1001) => size != 0 || ft.fp16,
         (0, 0b0000 | 0b0100) | (1, 0b1000 | 0b1100) => ft.fhm,
         (_, 0b1110) => ft.dotprod,
-        (0, 0b1111) => if size & 1 == 0 { ft.i8mm } else { ft.bf16 },
+        (0, 0b1111) => {
+            if size & 1 == 0 {
+                ft.i8mm
+            } else {
+                ft.bf16
+            }
+        }
         (1, 0b0001 | 0b0011 | 0b0101 | 0b0111) => ft.fcma && (size != 1 || ft.fp16),
         (1, 0b1101 | 0b1111) => ft.rdm,
         _ => true,

@@ -27,27 +27,27 @@ fn gen_mrs_daif(rng: &mut Rng, _: &mut Cx<'_>) -> Option<u32> {
 
 /// Registers whose value is the same whenever it is read here.
 const STABLE: &[u32] = &[
-    mrs(3, 4, 2, 0),   // NZCV
-    mrs(3, 4, 4, 0),   // FPCR
-    mrs(3, 4, 4, 1),   // FPSR
-    mrs(3, 4, 2, 0),   // NZCV (again: weight)
-    mrs(0, 4, 2, 2),   // CurrentEL
-    mrs(0, 4, 2, 0),   // SPSel
-    mrs(0, 4, 1, 0),   // SP_EL0
-    mrs(0, 0, 0, 0),   // MIDR_EL1
-    mrs(0, 0, 0, 5),   // MPIDR_EL1
-    mrs(0, 0, 4, 0),   // ID_AA64PFR0_EL1
-    mrs(0, 0, 6, 0),   // ID_AA64ISAR0_EL1
-    mrs(0, 0, 7, 0),   // ID_AA64MMFR0_EL1
-    mrs(3, 0, 0, 1),   // CTR_EL0
-    mrs(3, 0, 0, 7),   // DCZID_EL0
-    mrs(3, 14, 0, 0),  // CNTFRQ_EL0
-    mrs(0, 1, 0, 0),   // SCTLR_EL1
-    mrs(0, 2, 0, 2),   // TCR_EL1
-    mrs(0, 10, 2, 0),  // MAIR_EL1
-    mrs(0, 12, 0, 0),  // VBAR_EL1
-    mrs(0, 1, 0, 2),   // CPACR_EL1
-    mrs(0, 13, 0, 4),  // TPIDR_EL1 (the harness pointer)
+    mrs(3, 4, 2, 0),  // NZCV
+    mrs(3, 4, 4, 0),  // FPCR
+    mrs(3, 4, 4, 1),  // FPSR
+    mrs(3, 4, 2, 0),  // NZCV (again: weight)
+    mrs(0, 4, 2, 2),  // CurrentEL
+    mrs(0, 4, 2, 0),  // SPSel
+    mrs(0, 4, 1, 0),  // SP_EL0
+    mrs(0, 0, 0, 0),  // MIDR_EL1
+    mrs(0, 0, 0, 5),  // MPIDR_EL1
+    mrs(0, 0, 4, 0),  // ID_AA64PFR0_EL1
+    mrs(0, 0, 6, 0),  // ID_AA64ISAR0_EL1
+    mrs(0, 0, 7, 0),  // ID_AA64MMFR0_EL1
+    mrs(3, 0, 0, 1),  // CTR_EL0
+    mrs(3, 0, 0, 7),  // DCZID_EL0
+    mrs(3, 14, 0, 0), // CNTFRQ_EL0
+    mrs(0, 1, 0, 0),  // SCTLR_EL1
+    mrs(0, 2, 0, 2),  // TCR_EL1
+    mrs(0, 10, 2, 0), // MAIR_EL1
+    mrs(0, 12, 0, 0), // VBAR_EL1
+    mrs(0, 1, 0, 2),  // CPACR_EL1
+    mrs(0, 13, 0, 4), // TPIDR_EL1 (the harness pointer)
 ];
 
 fn gen_mrs(rng: &mut Rng, cx: &mut Cx<'_>) -> Option<u32> {
@@ -83,22 +83,22 @@ fn gen_sys(rng: &mut Rng, cx: &mut Cx<'_>) -> Option<u32> {
     let (start, _) = cx.page.bounds();
     let code = (start + 4 * rng.below(1024) as usize) as u64;
     let (word, value) = match rng.below(12) {
-        0 => (sys(3, 7, 10, 1), Some(data)), // DC CVAC
-        1 => (sys(3, 7, 11, 1), Some(data)), // DC CVAU
-        2 => (sys(3, 7, 14, 1), Some(data)), // DC CIVAC
+        0 => (sys(3, 7, 10, 1), Some(data)),                                               // DC CVAC
+        1 => (sys(3, 7, 11, 1), Some(data)),                                               // DC CVAU
+        2 => (sys(3, 7, 14, 1), Some(data)),                                               // DC CIVAC
         3 if ft.dczva_block != 0 && ft.dczva_block <= 64 => (sys(3, 7, 4, 1), Some(data)), // DC ZVA
-        4 if ft.dpb => (sys(3, 7, 12, 1), Some(data)), // DC CVAP
-        5 if ft.dpb2 => (sys(3, 7, 13, 1), Some(data)), // DC CVADP
-        6 => (sys(3, 7, 5, 1), Some(code)), // IC IVAU
-        7 => (sys(0, 7, 5, 0) | 31, None),  // IC IALLU
-        8 => (sys(0, 8, 7, 0) | 31, None),  // TLBI VMALLE1
-        9 => (sys(0, 8, 7, 1), Some(rng.next())), // TLBI VAE1
+        4 if ft.dpb => (sys(3, 7, 12, 1), Some(data)),                                     // DC CVAP
+        5 if ft.dpb2 => (sys(3, 7, 13, 1), Some(data)),                                    // DC CVADP
+        6 => (sys(3, 7, 5, 1), Some(code)),                                                // IC IVAU
+        7 => (sys(0, 7, 5, 0) | 31, None),                                                 // IC IALLU
+        8 => (sys(0, 8, 7, 0) | 31, None),                                                 // TLBI VMALLE1
+        9 => (sys(0, 8, 7, 1), Some(rng.next())),                                          // TLBI VAE1
         10 => {
             let wild = rng.next();
             (sys(0, 7, 8, 0), Some(rng.pick(&[data, code, wild]))) // AT S1E1R
         }
         11 if ft.specres => (sys(3, 7, 3, rng.pick(&[4, 5, 7])), Some(rng.next())), // CFP/DVP/CPP RCTX
-        _ => (sys(0, 7, 1, 0) | 31, None), // IC IALLUIS
+        _ => (sys(0, 7, 1, 0) | 31, None),                                          // IC IALLUIS
     };
     match value {
         Some(v) => {
