@@ -26,6 +26,7 @@
 use crate::disasm::disassemble;
 use object::{Object, ObjectSection, ObjectSymbol, SectionIndex, SymbolKind};
 use probec_runtime::arch::aarch64::decode::{decode, inside_exclusive_sequence, Decoded, EXCLUSIVE_SCAN_LIMIT};
+use probec_runtime::script::names::{self, NameQuery, Symbol};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -93,10 +94,9 @@ pub struct Function {
 /// The symbol name as users write it: Rust names demangled without the
 /// `::h<hash>` suffix (legacy) or crate disambiguators (v0); C names as is.
 pub fn user_name(raw: &str) -> String {
-    match rustc_demangle::try_demangle(raw) {
-        Ok(d) => format!("{d:#}"),
-        Err(_) => raw.to_string(),
-    }
+    let mut name = String::new();
+    names::display_name(raw, &mut name);
+    name
 }
 
 /// Every function (`STT_FUNC`) symbol of an ELF file, demangled.
@@ -125,7 +125,14 @@ pub fn run(kernel: &Path, function: &str) -> Result<String, LinesError> {
     if all.is_empty() {
         return Err(LinesError::Target(format!("{}: no function symbols (was it stripped?)", kernel.display())));
     }
-    let matches: Vec<&Function> = all.iter().filter(|(f, raw)| f.name == function || raw == function).map(|(f, _)| f).collect();
+    // The same matching as the target's loader: raw name, exact display
+    // name, or the path under either mangling scheme; globs too.
+    let mut query = NameQuery::new(function);
+    let matches: Vec<&Function> = all
+        .iter()
+        .filter(|(f, raw)| query.matches(&Symbol { raw, name: &f.name, addr: f.addr as usize, size: f.size as usize }).is_some())
+        .map(|(f, _)| f)
+        .collect();
     if matches.is_empty() {
         let names: Vec<&str> = all.iter().map(|(f, _)| f.name.as_str()).collect();
         let close = close_matches(function, &names);

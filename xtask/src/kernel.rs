@@ -11,8 +11,25 @@ pub fn kernel_dir() -> PathBuf {
     crate::repo_root().join("examples/kernel")
 }
 
+/// Symbol mangling of a reference kernel build.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mangling {
+    /// `-C symbol-mangling-version=v0`, from examples/kernel/.cargo/config.toml:
+    /// the same names on every toolchain. What every test uses.
+    V0,
+    /// Rust's stable default, as a user's kernel is likely built: a second
+    /// copy in its own target directory, to test that scripts resolve the
+    /// same on it (xtask/src/names_test.rs).
+    Legacy,
+}
+
 /// Build the reference kernel (release) and return the ELF's path.
 pub fn build() -> Result<PathBuf, String> {
+    build_with(Mangling::V0)
+}
+
+/// Build the reference kernel with the given symbol mangling.
+pub fn build_with(mangling: Mangling) -> Result<PathBuf, String> {
     let toolchain = setup::run()?;
     let dir = kernel_dir();
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
@@ -22,6 +39,23 @@ pub fn build() -> Result<PathBuf, String> {
     for var in ["RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "CARGO_TARGET_DIR", "CARGO_BUILD_TARGET", "RUSTC_WRAPPER", "RUSTC"] {
         cmd.env_remove(var);
     }
+    let target_dir = match mangling {
+        Mangling::V0 => dir.join("target"),
+        Mangling::Legacy => {
+            // RUSTFLAGS replaces the config's target rustflags: repeat the
+            // linker flavour, leave out `symbol-mangling-version=v0`.
+            // Naming `legacy` explicitly is unstable; it is the default on
+            // stable rustc, and Debian's rustc-web (v0 by default) runs
+            // with RUSTC_BOOTSTRAP anyway.
+            let mut flags = String::from("-C linker-flavor=ld");
+            if matches!(toolchain.route, CoreRoute::BuildStd { .. }) {
+                flags.push_str(" -Z unstable-options -C symbol-mangling-version=legacy");
+            }
+            let legacy_dir = dir.join("target/legacy-mangling");
+            cmd.env("RUSTFLAGS", flags).arg("--target-dir").arg(&legacy_dir);
+            legacy_dir
+        }
+    };
     match &toolchain.route {
         CoreRoute::Rustup => {}
         CoreRoute::BuildStd { rustc } => {
@@ -37,9 +71,9 @@ pub fn build() -> Result<PathBuf, String> {
     }
     let status = cmd.status().map_err(|e| format!("cargo: {e}"))?;
     if !status.success() {
-        return Err("building the reference kernel failed".into());
+        return Err(format!("building the reference kernel ({mangling:?} mangling) failed"));
     }
-    let elf = dir.join(format!("target/{}/release/refkernel", setup::KERNEL_TARGET));
+    let elf = target_dir.join(format!("{}/release/refkernel", setup::KERNEL_TARGET));
     if !elf.exists() {
         return Err(format!("kernel build succeeded but {} is missing", elf.display()));
     }

@@ -10,9 +10,11 @@
 //! - `bench`   instructions per probe hit, attach cost, compile time
 //! - `examples` every examples/*.pr through `probec run`, output checked
 //! - `profile` where the instructions of one probe hit go, per function
+//! - `names`   function names under both mangling schemes (part of `test`)
 mod bench;
 mod examples;
 mod kernel;
+mod names_test;
 mod profile;
 mod qemu;
 mod setup;
@@ -29,9 +31,13 @@ fn main() -> ExitCode {
         Some("demo") => test::demo(&args[1..]),
         Some("bench") => bench::run(),
         Some("examples") => test::examples(),
+        Some("names") => kernel::build().and_then(|elf| names_test::run(&elf)).and_then(|(_, failed)| match failed {
+            0 => Ok(()),
+            n => Err(format!("{n} failed")),
+        }),
         Some("profile") => profile::run(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <setup|kernel|test|demo|bench|examples|profile>");
+            eprintln!("usage: cargo xtask <setup|kernel|test|demo|bench|examples|profile|names>");
             return ExitCode::from(2);
         }
     };

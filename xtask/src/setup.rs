@@ -89,6 +89,25 @@ fn apt_install(packages: &[&str]) -> Result<(), String> {
     quiet(Command::new("apt-get").args(["install", "-y", "-qq"]).args(packages))
 }
 
+/// A route asked for with `PROBEC_ROUTE`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ForcedRoute {
+    /// `PROBEC_ROUTE=rustup`: `rustup target add`, never Debian's rustc.
+    Rustup,
+    /// `PROBEC_ROUTE=rustc-web`: Debian's rustc-web with build-std, even
+    /// where rustup has the target.
+    RustcWeb,
+}
+
+fn forced_route() -> Result<Option<ForcedRoute>, String> {
+    match std::env::var("PROBEC_ROUTE").as_deref() {
+        Err(_) | Ok("") | Ok("auto") => Ok(None),
+        Ok("rustup") => Ok(Some(ForcedRoute::Rustup)),
+        Ok("rustc-web") => Ok(Some(ForcedRoute::RustcWeb)),
+        Ok(other) => Err(format!("PROBEC_ROUTE={other}: expected rustup, rustc-web or auto")),
+    }
+}
+
 /// Make sure QEMU, the cross binutils and a route to aarch64 `core` exist.
 pub fn run() -> Result<Toolchain, String> {
     let mut missing = Vec::new();
@@ -98,14 +117,22 @@ pub fn run() -> Result<Toolchain, String> {
     if !on_path("aarch64-linux-gnu-ld") || !on_path("aarch64-linux-gnu-as") {
         missing.push("binutils-aarch64-linux-gnu");
     }
-    // The target through rustup if it is installed; else Debian's rustc
-    // with build-std if that is there; else install the target with rustup
-    // (a machine set up for the old aarch64-unknown-none target gets the
-    // softfloat one this way); else Debian's packages.
-    let mut rustup = rustup_has_target();
-    if !rustup && debian_rustc().is_none() && rustup_offers_target() {
+    // PROBEC_ROUTE forces a route (to test both on one machine); without
+    // it: the target through rustup if it is installed; else Debian's
+    // rustc with build-std if that is there; else install the target with
+    // rustup (a machine set up for the old aarch64-unknown-none target gets
+    // the softfloat one this way); else Debian's packages.
+    let forced = forced_route()?;
+    let mut rustup = forced != Some(ForcedRoute::RustcWeb) && rustup_has_target();
+    let try_rustup = match forced {
+        Some(ForcedRoute::Rustup) => true,
+        Some(ForcedRoute::RustcWeb) => false,
+        None => debian_rustc().is_none() && rustup_offers_target(),
+    };
+    if !rustup && try_rustup {
         match rustup_add_target() {
             Ok(()) => rustup = rustup_has_target(),
+            Err(e) if forced.is_some() => return Err(format!("PROBEC_ROUTE=rustup: {e}")),
             Err(e) => eprintln!("setup: {e}; trying Debian's rustc-web instead"),
         }
     }

@@ -174,6 +174,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
         total.add(smp_test(&elf, config)?);
     }
     total.add(lines_on_the_kernel(&elf)?);
+    // Names under both mangling schemes: this kernel and a legacy copy.
+    total.add(crate::names_test::run(&elf)?);
     // The fault-safe loads, with and without a probe on each, in every XOL
     // mode: an abort inside a slot must reach the kernel's fixup table.
     for config in FAULT_TEST_CONFIGS {

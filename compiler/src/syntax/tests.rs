@@ -69,6 +69,32 @@ fn probe_targets() {
 }
 
 #[test]
+fn rust_names_as_demanglers_print_them() {
+    let p = ok("kprobe:<miniz_oxide::deflate::core::HuffmanOxide>::optimize_table+8, \
+                kprobe:core::slice::sort::unstable::ipnsort::<u64, <u64 as core::cmp::PartialOrd>::lt>, \
+                kprobe:<alloc::string::String as core::fmt::Display>::fmt, \
+                kprobe:a::f::{closure#0}, kprobe:a::f::{{closure}}, \
+                kprobe:<*const u8 as core::fmt::Debug>::fmt, kprobe:<fn(u8) -> u8 as a::T>::m, \
+                kprobe:<alloc::vec::Vec<u8>>::*{}");
+    let t: Vec<_> = p.blocks[0].probes.iter().map(|p| p.target.clone()).collect();
+    let sym = |name: &str, offset| Target::Symbol { name: name.into(), offset };
+    assert_eq!(t[0], sym("<miniz_oxide::deflate::core::HuffmanOxide>::optimize_table", 8));
+    assert_eq!(t[1], sym("core::slice::sort::unstable::ipnsort::<u64, <u64 as core::cmp::PartialOrd>::lt>", 0));
+    assert_eq!(t[2], sym("<alloc::string::String as core::fmt::Display>::fmt", 0));
+    assert_eq!(t[3], sym("a::f::{closure#0}", 0));
+    assert_eq!(t[4], sym("a::f::{{closure}}", 0));
+    // The `*` of a raw-pointer type does not make a glob.
+    assert_eq!(t[5], sym("<*const u8 as core::fmt::Debug>::fmt", 0));
+    assert_eq!(t[6], sym("<fn(u8) -> u8 as a::T>::m", 0));
+    assert_eq!(t[7], Target::Glob { pattern: "<alloc::vec::Vec<u8>>::*".into(), offset: 0 });
+    // A block right after the name is still a block.
+    let p = ok("kprobe:f{ @ = count(); }");
+    assert_eq!(p.blocks[0].probes[0].target, sym("f", 0));
+    // Unbalanced brackets are a located syntax error, not a panic.
+    assert!(err("kprobe:<a::b::c {}").contains("expected"));
+}
+
+#[test]
 fn unknown_probe_type() {
     assert!(err("tracepoint:sched_switch {}").contains("unknown probe type `tracepoint`"));
 }

@@ -68,7 +68,7 @@ const SETS: &[Set] = &[
         "miniz_oxide::deflate::core::compress_inner",
         "miniz_oxide::deflate::core::flush_block",
         "miniz_oxide::deflate::core::compress_block",
-        "<miniz_oxide::deflate::core::HuffmanOxide>::optimize_table",
+        "miniz_oxide::deflate::core::HuffmanOxide::optimize_table",
         "miniz_oxide::inflate::core::decompress",
         "miniz_oxide::inflate::core::decompress_fast",
         "miniz_oxide::inflate::core::init_tree",
@@ -237,18 +237,30 @@ pub fn run(cmdline: &CmdLine) -> i32 {
     let mut targets: Vec<Target> = Vec::new();
     for (set, _) in &chosen {
         for &name in set.functions {
-            let Some(sym) = table.find(name) else {
-                println!("probe-every: FAILED: no function `{name}` in the symbol table; close matches:");
-                let last = name.rsplit("::").next().unwrap_or(name);
-                let last = last.split('<').next().unwrap_or(last);
-                let mut shown = 0;
-                table.for_each(&mut |n, _, _| {
-                    if shown < 10 && n.contains(last) {
-                        println!("  {n}");
-                        shown += 1;
+            let found = table.find_all(name);
+            let sym = match found.as_slice() {
+                [one] => *one,
+                [] => {
+                    println!("probe-every: FAILED: no function `{name}` in the symbol table; close matches:");
+                    let last = name.rsplit("::").next().unwrap_or(name);
+                    let last = last.split('<').next().unwrap_or(last);
+                    let mut shown = 0;
+                    table.for_each(&mut |s| {
+                        if shown < 10 && s.name.contains(last) {
+                            println!("  {}", s.name);
+                            shown += 1;
+                        }
+                    });
+                    return 1;
+                }
+                many => {
+                    // Counting calls needs one function per name.
+                    println!("probe-every: FAILED: `{name}` names {} functions:", many.len());
+                    for s in many {
+                        println!("  {} ({}) at {:#x}", s.name, s.raw, s.addr);
                     }
-                });
-                return 1;
+                    return 1;
+                }
             };
             if sym.size == 0 || sym.size % 4 != 0 {
                 println!("probe-every: FAILED: `{name}` has size {}", sym.size);

@@ -5,25 +5,30 @@
 //! no symbol table in memory (the loader drops `.symtab`), so when it needs
 //! one it reads its own ELF file from the host through semihosting (its path
 //! is argv[0] of the command line QEMU passes), parses `.symtab` with the
-//! `object` crate, demangles Rust names with `rustc-demangle` (`{:#}`: no
-//! `::h<hash>` suffix, no v0 crate disambiguators) and keeps the function
-//! symbols on the heap, sorted by address. The file buffer is freed again.
+//! `object` crate, keeps each function symbol's raw name and its display
+//! name (the runtime's `names::display_name`: Rust names demangled without
+//! `::h<hash>` suffix or v0 crate disambiguators) on the heap, sorted by
+//! address. The file buffer is freed again. Matching a user's name against
+//! them (raw, exact, or by path whichever the mangling) is the runtime's
+//! (`probec_runtime::script::names`).
 //!
 //! A kernel that keeps a symbol table in its image (kallsyms-style) would
 //! implement the same [`SymbolSource`] on that instead.
 
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
-use core::fmt::Write as _;
 
 use object::elf;
 use object::read::elf::{FileHeader, Sym};
 use object::Endianness;
 
+use probec_runtime::script::names::{self, NameQuery};
 pub use probec_runtime::script::SymbolSource;
 
 /// One function symbol.
 pub struct Symbol {
+    /// As in the ELF: `_RNvNtCs…_9refkernel8workload3fib`, or a C name.
+    pub raw: String,
     /// Demangled name without hash: `refkernel::workload::fib`.
     pub name: String,
     /// Start address.
@@ -68,8 +73,8 @@ impl KernelSymbols {
             let Ok(raw) = sym.name(endian, table.strings()) else { continue };
             let Ok(raw) = core::str::from_utf8(raw) else { continue };
             name.clear();
-            demangle_into(raw, &mut name);
-            symbols.push(Symbol { name: name.clone(), addr, size: sym.st_size(endian) as usize });
+            names::display_name(raw, &mut name);
+            symbols.push(Symbol { raw: raw.into(), name: name.clone(), addr, size: sym.st_size(endian) as usize });
         }
         symbols.sort_by_key(|s| s.addr);
         symbols.shrink_to_fit();
@@ -90,27 +95,33 @@ impl KernelSymbols {
         (off == 0 || off < s.size).then_some((s, off))
     }
 
-    /// The first symbol called exactly `name`.
+    /// Every function `name` names, as scripts resolve it (a raw symbol
+    /// name, or a C name or Rust path in either mangling scheme).
+    pub fn find_all(&self, name: &str) -> Vec<&Symbol> {
+        let mut query = NameQuery::new(name);
+        self.symbols.iter().filter(|s| query.matches(&s.as_ref()).is_some()).collect()
+    }
+
+    /// The one function `name` names, if it names exactly one.
     pub fn find(&self, name: &str) -> Option<&Symbol> {
-        self.symbols.iter().find(|s| s.name == name)
+        match self.find_all(name).as_slice() {
+            [one] => Some(one),
+            _ => None,
+        }
+    }
+}
+
+impl Symbol {
+    fn as_ref(&self) -> names::Symbol<'_> {
+        names::Symbol { raw: &self.raw, name: &self.name, addr: self.addr, size: self.size }
     }
 }
 
 impl SymbolSource for KernelSymbols {
-    fn for_each(&self, f: &mut dyn FnMut(&str, usize, usize)) {
+    fn for_each(&self, f: &mut dyn FnMut(&names::Symbol<'_>)) {
         for s in &self.symbols {
-            f(&s.name, s.addr, s.size);
+            f(&s.as_ref());
         }
-    }
-}
-
-/// Write `raw` demangled without hash (Rust legacy or v0), or as is (C).
-fn demangle_into(raw: &str, out: &mut String) {
-    match rustc_demangle::try_demangle(raw) {
-        Ok(d) => {
-            let _ = write!(out, "{d:#}");
-        }
-        Err(_) => out.push_str(raw),
     }
 }
 
@@ -144,6 +155,17 @@ pub fn symbols_test(cmdline: &crate::cmdline::CmdLine) -> i32 {
         }
         ok &= found == Some(addr);
     }
+    // The same function by its raw ELF name, and a method by both the v0
+    // and the legacy spelling.
+    if let Some(raw) = table.find("refkernel::workload::fib").map(|s| s.raw.clone()) {
+        let by_raw = table.find(&raw).map(|s| s.addr);
+        println!("symbols-test: {raw} = {by_raw:x?}");
+        ok &= by_raw == Some(fib);
+    }
+    let v0 = table.find("<miniz_oxide::deflate::core::HuffmanOxide>::optimize_table").map(|s| s.addr);
+    let legacy = table.find("miniz_oxide::deflate::core::HuffmanOxide::optimize_table").map(|s| s.addr);
+    println!("symbols-test: optimize_table = {v0:x?} as <T>::m, {legacy:x?} as T::m");
+    ok &= v0.is_some() && v0 == legacy;
     match table.lookup(fib + 8) {
         Some((s, off)) => {
             println!("symbols-test: {:#x} is {}+{off:#x}", fib + 8, s.name);
@@ -152,7 +174,7 @@ pub fn symbols_test(cmdline: &crate::cmdline::CmdLine) -> i32 {
         None => ok = false,
     }
     let mut count = 0;
-    table.for_each(&mut |_, _, _| count += 1);
+    table.for_each(&mut |_| count += 1);
     ok &= count == table.len() && count > 100;
     println!("symbols-test: {count} function symbols: {}", if ok { "ok" } else { "FAILED" });
     if ok {

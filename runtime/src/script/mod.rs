@@ -27,6 +27,7 @@ pub mod helpers;
 pub mod json;
 mod load;
 pub mod maps;
+pub mod names;
 pub mod mapview;
 pub mod object;
 pub mod place;
@@ -62,26 +63,39 @@ use state::{Attachment, ScriptState};
 /// The target's symbols, supplied by the embedder (the reference kernel
 /// reads its own ELF `.symtab`).
 pub trait SymbolSource {
-    /// Call `f` for every function symbol: its name as the user writes it
-    /// (the C name, or the Rust path demangled WITHOUT the `::h<hash>`
-    /// suffix), its start address and its size in bytes (0 if unknown).
-    fn for_each(&self, f: &mut dyn FnMut(&str, usize, usize));
+    /// Call `f` for every function symbol: its raw name as in the ELF, the
+    /// name users write ([`names::display_name`] of the raw name: the C
+    /// name, or the Rust path demangled WITHOUT the `::h<hash>` suffix and
+    /// crate disambiguators), its start address and its size in bytes (0
+    /// if unknown). Names are matched as [`names`] describes.
+    fn for_each(&self, f: &mut dyn FnMut(&Symbol<'_>));
 }
 
-/// A slice of `(name, start, size)` is a symbol source (pass `&&list[..]`
-/// or a `Vec`).
+pub use names::Symbol;
+
+/// A slice of `(name, start, size)` is a symbol source of C-style names
+/// (raw and display name the same; pass `&&list[..]` or a `Vec`).
 impl SymbolSource for &[(&str, usize, usize)] {
-    fn for_each(&self, f: &mut dyn FnMut(&str, usize, usize)) {
-        for &(name, start, size) in self.iter() {
-            f(name, start, size);
+    fn for_each(&self, f: &mut dyn FnMut(&Symbol<'_>)) {
+        for &(name, addr, size) in self.iter() {
+            f(&Symbol { raw: name, name, addr, size });
         }
     }
 }
 
 /// A vector of `(name, start, size)` is a symbol source.
 impl SymbolSource for Vec<(&str, usize, usize)> {
-    fn for_each(&self, f: &mut dyn FnMut(&str, usize, usize)) {
+    fn for_each(&self, f: &mut dyn FnMut(&Symbol<'_>)) {
         self.as_slice().for_each(f)
+    }
+}
+
+/// A slice of [`Symbol`]s is a symbol source.
+impl SymbolSource for &[Symbol<'_>] {
+    fn for_each(&self, f: &mut dyn FnMut(&Symbol<'_>)) {
+        for s in self.iter() {
+            f(s);
+        }
     }
 }
 

@@ -1,10 +1,11 @@
-//! Resolving probe targets against the embedder's symbols: exact names
-//! (C names, Rust paths without the hash), globs, `+offset` and absolute
-//! addresses. Every target of every probe is resolved before anything is
+//! Resolving probe targets against the embedder's symbols: names (raw
+//! symbol names, C names, Rust paths in either mangling scheme: see
+//! [`super::names`]), globs, `+offset` and absolute addresses. Every target of every probe is resolved before anything is
 //! attached; a miss is an error that names the probe and, for an unknown
 //! symbol, the closest names the embedder has.
 
 use super::error::LoadError;
+use super::names::{NameQuery, Symbol};
 use super::spec::{ProbeKind, ProbeSpec, TargetSpec};
 use super::SymbolSource;
 use alloc::format;
@@ -29,29 +30,6 @@ pub struct Point {
     pub target: String,
 }
 
-/// `*` and `?` glob match over whole names.
-pub fn glob_match(pattern: &str, name: &str) -> bool {
-    let (p, n) = (pattern.as_bytes(), name.as_bytes());
-    let (mut pi, mut ni) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ni < n.len() {
-        if pi < p.len() && (p[pi] == b'?' || p[pi] == n[ni]) {
-            pi += 1;
-            ni += 1;
-        } else if pi < p.len() && p[pi] == b'*' {
-            star = Some((pi, ni));
-            pi += 1;
-        } else if let Some((sp, sn)) = star {
-            pi = sp + 1;
-            ni = sn + 1;
-            star = Some((sp, sn + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == b'*')
-}
-
 fn prefix(kind: ProbeKind) -> &'static str {
     if kind == ProbeKind::Kretprobe {
         "kretprobe"
@@ -65,16 +43,25 @@ pub fn resolve(probes: &[ProbeSpec], symbols: &dyn SymbolSource, max_points: usi
     let mut points = Vec::new();
     let mut matched = alloc::vec![false; probes.len()];
     let mut error: Option<LoadError> = None;
-    symbols.for_each(&mut |name, start, size| {
+    let mut queries: Vec<Option<(NameQuery, u64)>> = probes
+        .iter()
+        .map(|p| match &p.target {
+            TargetSpec::Symbol(s, off) => Some((NameQuery::with_glob(s, false), *off)),
+            TargetSpec::Glob(s, off) => Some((NameQuery::with_glob(s, true), *off)),
+            TargetSpec::Address(_) | TargetSpec::None => None,
+        })
+        .collect();
+    symbols.for_each(&mut |sym| {
         if error.is_some() {
             return;
         }
+        let Symbol { name, addr: start, size, .. } = *sym;
         for (i, p) in probes.iter().enumerate() {
-            let (glob, offset) = match &p.target {
-                TargetSpec::Symbol(s, off) if s == name => (false, *off),
-                TargetSpec::Glob(g, off) if glob_match(g, name) => (true, *off),
-                _ => continue,
-            };
+            let Some((query, offset)) = &mut queries[i] else { continue };
+            if query.matches(sym).is_none() {
+                continue;
+            }
+            let (glob, offset) = (query.is_glob(), *offset);
             matched[i] = true;
             if offset % 4 != 0 || (size > 0 && offset >= size as u64) {
                 error = Some(LoadError::BadOffset { probe: p.name.clone(), symbol: name.into(), offset, size });
@@ -133,9 +120,9 @@ pub fn resolve(probes: &[ProbeSpec], symbols: &dyn SymbolSource, max_points: usi
 /// The symbol containing `addr`, or the address in hex.
 fn containing(symbols: &dyn SymbolSource, addr: usize) -> String {
     let mut found = None;
-    symbols.for_each(&mut |name, start, size| {
-        if found.is_none() && addr >= start && addr - start < size.max(1) {
-            found = Some(name.to_string());
+    symbols.for_each(&mut |sym| {
+        if found.is_none() && addr >= sym.addr && addr - sym.addr < sym.size.max(1) {
+            found = Some(sym.name.to_string());
         }
     });
     found.unwrap_or_else(|| format!("{addr:#x}"))
@@ -167,7 +154,8 @@ pub fn close_matches(target: &str, symbols: &dyn SymbolSource) -> Vec<String> {
     let limit = (target.len() / 4).max(2);
     let lower = target.to_ascii_lowercase();
     let mut best: Vec<(usize, String)> = Vec::new();
-    symbols.for_each(&mut |name, _, _| {
+    symbols.for_each(&mut |sym| {
+        let name = sym.name;
         let score = if last_segment(name) == last_segment(target) {
             0
         } else if target.len() >= 3 && name.to_ascii_lowercase().contains(&lower) {
