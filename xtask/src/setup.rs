@@ -20,6 +20,15 @@ pub enum CoreRoute {
     BuildStd { rustc: PathBuf },
 }
 
+impl std::fmt::Display for Toolchain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.route {
+            CoreRoute::Rustup => write!(f, "rustup target {KERNEL_TARGET}"),
+            CoreRoute::BuildStd { rustc } => write!(f, "{} with -Z build-std (Debian's rustc-web)", rustc.display()),
+        }
+    }
+}
+
 /// What setup found.
 #[derive(Clone, Debug)]
 pub struct Toolchain {

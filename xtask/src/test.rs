@@ -149,7 +149,8 @@ fn parse_args(args: &[String]) -> Result<DiffArgs, String> {
 /// `cargo xtask test`: everything, failing loudly on anything missing.
 pub fn run(args: &[String]) -> Result<(), String> {
     let diff_args = parse_args(args)?;
-    setup::run()?;
+    let toolchain = setup::run()?;
+    println!("toolchain for the kernel: {toolchain}");
     let host = host_tests()?;
     println!("host: {} passed, {} failed", host.passed, host.failed);
     let elf = kernel::build()?;
