@@ -3,10 +3,11 @@
 //! QEMU's `-M virt` starts the boot CPU at EL1 (or at EL2 with
 //! `virtualization=on`) with the MMU off and all of DAIF masked; x0 carries
 //! nothing we rely on. The assembly below brings the CPU to the state Rust
-//! code needs and calls `kernel_main` (main.rs):
+//! code needs and calls `kernel_main` (main.rs; called by its unmangled
+//! name, as `secondary_main` in board/smp.rs is, so boot imports neither):
 //!
 //! 1. CPUs other than affinity-0 zero park: QEMU starts only CPU 0 here;
-//!    others are started later through PSCI at `secondary_entry` (smp.rs).
+//!    others are started later through PSCI at `secondary_entry` (board/smp.rs).
 //! 2. At EL2, configure EL2 so it stays out of the way and drop to EL1h.
 //! 3. Enable FP/SIMD. The kernel's compiled code never uses it (the
 //!    aarch64-unknown-none-softfloat target), but the code it probes, the
@@ -119,13 +120,13 @@ el1_entry:
     b       2b
 3:
     mov     x0, x20
-    bl      {kernel_main}
+    bl      kernel_main
 
 park:
     wfe
     b       park
 
-    // A secondary CPU, started by PSCI CPU_ON (smp.rs) with the MMU off, at
+    // A secondary CPU, started by PSCI CPU_ON (board/smp.rs) with the MMU off, at
     // EL2 or EL1, x0 = the boot CPU's `smp::BootRegs` (cleaned to memory).
     // It takes the boot CPU's FP/SIMD, debug, vector and translation state
     // (the tables exist already) and calls `smp::secondary_main(cpu)`.
@@ -143,7 +144,7 @@ secondary_entry:
     b.ne    park
 secondary_el1:
     el1_cpu_setup
-    // Single-step needs the OS lock clear on every CPU (debug.rs).
+    // Single-step needs the OS lock clear on every CPU (embed/debug.rs).
     msr     oslar_el1, xzr
     msr     osdlr_el1, xzr
     msr     mdscr_el1, xzr
@@ -167,7 +168,7 @@ secondary_el1:
     dsb     nsh
     isb
     mov     x0, x19
-    bl      {secondary_main}
+    bl      secondary_main
     b       park
 .ltorg
 .popsection
@@ -175,6 +176,4 @@ secondary_el1:
     stacks = sym STACKS,
     stride = const STACK_STRIDE,
     sctlr_res1 = const SCTLR_EL1_RES1,
-    kernel_main = sym crate::kernel_main,
-    secondary_main = sym crate::smp::secondary_main,
 );

@@ -12,7 +12,7 @@
 //! [xol=step|xol=brk|xol=boost] [frame=gp|frame=full] [script=PATH [format=text|json]] COMMAND [ARG...]
 //! ```
 //!
-//! `frame=` chooses what the exception entry saves (vectors.rs): general
+//! `frame=` chooses what the exception entry saves (embed/vectors.rs): general
 //! registers only (default) or the full frame with FP/SIMD state.
 //!
 //! `script=PATH` is the loading convention for probe objects (see
@@ -24,6 +24,9 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use probec_runtime::{FrameContents, XolMode};
+
+/// Exit status for a bad command line (or bad arguments of a command).
+pub const USAGE_EXIT_STATUS: i32 = 2;
 
 /// The parsed command line.
 pub struct CmdLine {

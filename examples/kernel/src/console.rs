@@ -8,7 +8,7 @@ pub struct Console;
 
 impl Write for Console {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        crate::uart::write_str(s);
+        crate::board::uart::write_str(s);
         Ok(())
     }
 }

@@ -8,7 +8,7 @@
 
 use linked_list_allocator::LockedHeap;
 
-use crate::layout;
+use crate::board::layout;
 
 #[global_allocator]
 static ALLOCATOR: LockedHeap = LockedHeap::empty();
@@ -19,7 +19,7 @@ static ALLOCATOR: LockedHeap = LockedHeap::empty();
 pub fn init() {
     let heap = layout::heap();
     assert!(heap.end <= layout::ram().end, "heap does not fit in RAM");
-    // SAFETY: the region is RAM mapped read-write (mmu.rs), unused by
+    // SAFETY: the region is RAM mapped read-write (board/mmu.rs), unused by
     // anything else, and handed over exactly once.
     unsafe { ALLOCATOR.lock().init(heap.start as *mut u8, heap.len()) };
 }

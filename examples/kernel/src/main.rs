@@ -35,46 +35,25 @@ extern crate alloc;
 #[macro_use]
 mod console;
 
-mod bench;
+mod board;
 mod boot;
 mod cmdline;
-mod code_area;
 mod commands;
-mod cpu;
-mod debug;
-mod demo;
-mod diag;
-mod dump;
-mod exceptions;
-mod exec_area;
-mod extable;
+mod embed;
 mod heap;
-mod layout;
-mod mmu;
 mod panic;
-mod platform;
-mod pmu;
-mod probe_every;
-mod probe_read;
-mod script_cmd;
-mod semihosting;
-mod smp;
-mod smp_test;
+mod selftest;
 mod stacks;
-mod symbols;
-mod test_page;
-mod text_region;
-mod time;
-mod trap_test;
-mod uart;
-mod vectors;
 mod workload;
 
+use board::{mmu, semihosting, uart};
+use embed::{code_area, debug, exec_area, extable, platform, vectors};
 use probec_runtime::{Config, ExecArea};
 
 /// First Rust code, called by `boot::_start` on the boot CPU at EL1 with the
 /// MMU off, FP/SIMD enabled, all of DAIF masked, VBAR_EL1 set and .bss
 /// zeroed. `entry_el` is the exception level the CPU was started in.
+#[no_mangle]
 extern "C" fn kernel_main(entry_el: u64) -> ! {
     // The MMU is still off: every data access is Device memory, so only
     // code that does naturally aligned accesses may run until mmu::init.
@@ -97,6 +76,8 @@ extern "C" fn kernel_main(entry_el: u64) -> ! {
     // The vectors that save what the command line asked for; the runtime
     // is told the same.
     vectors::install(cmdline.frame);
+    // The self-tests' own BRK and step users, behind the runtime's.
+    embed::exceptions::register_hooks(selftest::trap_test::on_brk, selftest::trap_test::on_step);
     let config = Config {
         xol_mode: cmdline.xol_mode,
         exec_area: ExecArea { start: exec_area::start(), len: exec_area::len() },

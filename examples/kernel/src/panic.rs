@@ -4,7 +4,7 @@
 use core::panic::PanicInfo;
 use core::sync::atomic::{AtomicBool, Ordering};
 
-use crate::semihosting;
+use crate::board::semihosting;
 
 /// Exit status after a panic.
 pub const PANIC_EXIT_STATUS: i32 = 101;

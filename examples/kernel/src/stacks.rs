@@ -12,7 +12,7 @@
 use core::cell::UnsafeCell;
 use core::ops::Range;
 
-use crate::cpu::MAX_CPUS;
+use crate::board::cpu::MAX_CPUS;
 
 /// Usable stack per CPU (unoptimised builds of miniz_oxide need ~300 KiB).
 pub const STACK_SIZE: usize = 512 * 1024;

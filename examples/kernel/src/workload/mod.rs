@@ -15,7 +15,7 @@ use alloc::format;
 use alloc::string::String;
 use core::hint::black_box;
 
-use crate::commands::USAGE_EXIT_STATUS;
+use crate::cmdline::USAGE_EXIT_STATUS;
 
 /// Workload `name`, if there is one: returns its result line and exit
 /// status.

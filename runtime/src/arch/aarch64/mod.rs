@@ -5,6 +5,7 @@ pub mod condition;
 pub mod debug;
 pub mod decode;
 pub mod encode;
+pub mod esr;
 pub mod features;
 pub mod fpsimd;
 pub mod insn;

@@ -10,7 +10,7 @@
 //! runtime's XOL slots or with kernel code. Filled with `UDF #0xbad0` until
 //! the suite writes it.
 
-use crate::text_region::text_region;
+use crate::embed::text_region::text_region;
 
 /// Size of the page (a region of 16 4 KiB pages).
 pub const SIZE: usize = 64 * 1024;

@@ -1,7 +1,7 @@
 //! Executable memory for the handler code of loaded scripts
 //! (`probec_runtime::script::set_code_area`).
 //!
-//! Like the runtime's exec area (src/exec_area.rs) it lives in kernel text:
+//! Like the runtime's exec area (src/embed/exec_area.rs) it lives in kernel text:
 //! the section is named `.text.script_code`, so link.ld's `*(.text.*)`
 //! places it inside the read-only + executable text mapping, and the loader
 //! writes handler code only through the RAM write alias
@@ -9,7 +9,7 @@
 //! filled with `UDF #0xc0de`, so a jump into an unused part stops with an
 //! undefined-instruction exception.
 
-use crate::text_region::text_region;
+use crate::embed::text_region::text_region;
 
 use probec_runtime::ExecArea;
 

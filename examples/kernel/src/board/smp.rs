@@ -31,8 +31,8 @@ use core::arch::asm;
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::SeqCst};
 
-use crate::cpu::{self, MAX_CPUS};
-use crate::time;
+use crate::board::cpu::{self, MAX_CPUS};
+use crate::board::time;
 
 /// How long a grace period or a secondary's start may take before it is
 /// a bug (reported by a panic) rather than a slow host.
@@ -78,7 +78,7 @@ extern "C" {
 /// while the patch was being written: only a later write to the page makes
 /// QEMU discard it. A CPU spinning on such a stale BRK of a detached probe
 /// never reaches a quiescent point, so a test that patches code sets a hook
-/// that rewrites the words it patches, unchanged (smp_test.rs). Real
+/// that rewrites the words it patches, unchanged (selftest/smp_test.rs). Real
 /// hardware needs none: the runtime's IC IVAU and the ERET after the BRK
 /// make the CPU fetch the restored word.
 static STALL_HOOK: AtomicUsize = AtomicUsize::new(0);
@@ -190,6 +190,7 @@ pub fn secondary_done() -> bool {
 }
 
 /// Rust entry of a secondary CPU (boot.rs), MMU on, on its own stack.
+#[no_mangle]
 pub extern "C" fn secondary_main(cpu: u64) -> ! {
     let me = &CPUS[cpu as usize];
     me.online.store(true, SeqCst);

@@ -7,7 +7,7 @@
 //! sort of `u64` and `BTreeMap<u64, usize>` insertion. The command
 //!
 //! 1. runs every chosen workload without probes and keeps its result line;
-//! 2. looks the functions up in the kernel's own symbol table (symbols.rs)
+//! 2. looks the functions up in the kernel's own symbol table (embed/symbols.rs)
 //!    and attaches a probe with a counting pre- and post-handler at every
 //!    instruction word of each, all at once (with `xol=boost` a
 //!    pre-handler only, so every out-of-line probe gets a boosted slot: a
@@ -40,10 +40,10 @@ use probec_runtime::arch::aarch64::decode::Decoded;
 use probec_runtime::record::Execution;
 use probec_runtime::{attach, detach, stats, AttachError, Handlers, HitContext, ProbeId, XolMode};
 
+use crate::board::time::now_ns;
 use crate::cmdline::CmdLine;
-use crate::commands::USAGE_EXIT_STATUS;
-use crate::symbols::{self, KernelSymbols, SymbolSource};
-use crate::time::now_ns;
+use crate::cmdline::USAGE_EXIT_STATUS;
+use crate::embed::symbols::{self, KernelSymbols, SymbolSource};
 use crate::workload;
 
 const USAGE: &str = "usage: probe-every [WORKLOAD N]...  (WORKLOAD: sha256, deflate, sort, fib)";

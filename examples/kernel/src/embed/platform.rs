@@ -4,8 +4,8 @@
 
 use probec_runtime::Platform;
 
-use crate::probe_read::{probe_read_u16, probe_read_u32, probe_read_u64, probe_read_u8};
-use crate::{cpu, layout, mmu, smp, time, uart};
+use crate::embed::probe_read::{probe_read_u16, probe_read_u32, probe_read_u64, probe_read_u8};
+use crate::{board::cpu, board::layout, board::mmu, board::smp, board::time, board::uart};
 
 /// The reference kernel as a runtime platform.
 pub struct RefPlatform;
@@ -16,7 +16,7 @@ pub static PLATFORM: RefPlatform = RefPlatform;
 impl Platform for RefPlatform {
     /// No interrupts and no threads, so only another CPU can be inside a
     /// boosted slot: wait until every other online CPU is idle or has
-    /// passed a quiescent point (smp.rs). With one CPU this returns at once.
+    /// passed a quiescent point (board/smp.rs). With one CPU this returns at once.
     fn wait_for_slot_exits(&self) -> bool {
         smp::wait_for_slot_exits()
     }

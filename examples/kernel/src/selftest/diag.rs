@@ -7,8 +7,8 @@ use core::arch::asm;
 use probec_runtime::{FrameContents, XolMode};
 
 use crate::cmdline::CmdLine;
-use crate::probe_read::{probe_read_u16, probe_read_u32, probe_read_u64, probe_read_u8};
-use crate::{commands, cpu, exec_area, extable, layout, mmu, semihosting};
+use crate::embed::probe_read::{probe_read_u16, probe_read_u32, probe_read_u64, probe_read_u8};
+use crate::{board::cpu, board::layout, board::mmu, board::semihosting, embed::exec_area, embed::extable};
 
 /// `info`: how the kernel was started and how memory is laid out.
 pub fn info(cmdline: &CmdLine, entry_el: u64) -> i32 {
@@ -22,7 +22,7 @@ pub fn info(cmdline: &CmdLine, entry_el: u64) -> i32 {
     println!("  MIDR_EL1   {:#010x}", cpu::midr());
     println!("  cmdline    {:?}", cmdline.raw);
     println!("  xol mode   {xol}");
-    let frame = match crate::vectors::frame_contents() {
+    let frame = match crate::embed::vectors::frame_contents() {
         FrameContents::GeneralRegisters => "gp (x0-x30, sp, pc, pstate; FP/SIMD left in the registers)",
         FrameContents::Full => "full (x0-x30, sp, pc, pstate, fpsr, fpcr, q0-q31)",
     };
@@ -61,8 +61,8 @@ pub fn fault_test() -> i32 {
     // must report the abort at the load's own address so the fixup table
     // still finds it.
     let handlers = probec_runtime::Handlers { pre: Some(count_fault_hit), ..Default::default() };
-    let ids: alloc::vec::Vec<_> = crate::extable::loads().filter_map(|a| probec_runtime::attach(a, handlers, 0).ok()).collect();
-    let attached = ids.len() == crate::extable::len();
+    let ids: alloc::vec::Vec<_> = crate::embed::extable::loads().filter_map(|a| probec_runtime::attach(a, handlers, 0).ok()).collect();
+    let attached = ids.len() == crate::embed::extable::len();
     ok &= fault_reads("fault-test probed") && attached;
     let hits = FAULT_HITS.load(core::sync::atomic::Ordering::Relaxed);
     for id in ids {
@@ -72,7 +72,7 @@ pub fn fault_test() -> i32 {
     println!(
         "fault-test: {} of {} loads probed, {hits} probe hits (7 expected)",
         if attached { "all" } else { "not all" },
-        crate::extable::len()
+        crate::embed::extable::len()
     );
     ok &= hits == 7;
     println!("fault-test: kernel carried on: {}", if ok { "ok" } else { "FAILED" });
@@ -117,7 +117,7 @@ fn fault_reads(what: &str) -> bool {
 pub fn file_test(args: &[String]) -> i32 {
     let [path] = args else {
         println!("usage: file-test PATH");
-        return commands::USAGE_EXIT_STATUS;
+        return crate::cmdline::USAGE_EXIT_STATUS;
     };
     match semihosting::read_file(path) {
         Ok(data) => {

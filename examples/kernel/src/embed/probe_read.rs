@@ -3,7 +3,7 @@
 //! follow pointers they cannot trust.
 //!
 //! Each load instruction is registered in the exception-fixup table
-//! (extable.rs) together with a fixup label. If the load takes a data abort,
+//! (embed/extable.rs) together with a fixup label. If the load takes a data abort,
 //! the exception handler resumes at the fixup, which sets `ok = 0`; on the
 //! normal path the code sets `ok = 1` and branches over the fixup.
 

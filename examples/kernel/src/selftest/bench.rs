@@ -15,7 +15,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 use probec_runtime::{attach, detach, Handlers, HitContext, ProbeId};
 
-use crate::pmu;
+use crate::board::pmu;
 
 global_asm!(
     ".pushsection .text.bench, \"ax\"",
@@ -43,7 +43,7 @@ global_asm!(
     "    add x0, x0, #1",
     "    ret",
     // A bare exception round trip: the kernel's BENCH_BRK hook only steps
-    // over it (src/trap_test.rs).
+    // over it (src/selftest/trap_test.rs).
     ".global bench_brk",
     "bench_brk: brk #0x7e2",
     "    ret",
@@ -215,7 +215,7 @@ pub fn run_once(args: &[alloc::string::String]) -> i32 {
         Some("script-sim") => (bench_sim, None),
         _ => {
             println!("usage: bench-once xol|sim|ret|brk|script-xol|script-sim");
-            return crate::commands::USAGE_EXIT_STATUS;
+            return crate::cmdline::USAGE_EXIT_STATUS;
         }
     };
     let id = handlers.map(|h| attach(f as usize, h, 0).expect("attach bench probe"));

@@ -10,7 +10,7 @@
 //!
 //! 1. read the object at PATH from the host (semihosting SYS_OPEN/SYS_READ);
 //! 2. read this kernel's own ELF, argv[0], for its symbol table
-//!    (src/symbols.rs);
+//!    (src/embed/symbols.rs);
 //! 3. `script::load` it: validate, resolve targets, attach every probe,
 //!    run BEGIN. On failure print `refkernel: cannot load PATH: REASON` and
 //!    exit 1;
@@ -25,10 +25,10 @@
 //! fit is counted and reported as `Lost N events`) and is printed when
 //! COMMAND returns.
 
+use crate::board::semihosting;
 use crate::cmdline::{CmdLine, ScriptFormat};
 use crate::console::Console;
-use crate::semihosting;
-use crate::symbols::{self, KernelSymbols};
+use crate::embed::symbols::{self, KernelSymbols};
 use probec_runtime::script::{self, LoadOptions, OutputFormat};
 
 /// Load the script at `path`, run `command` with it attached, unload it;

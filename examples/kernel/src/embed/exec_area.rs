@@ -8,7 +8,7 @@
 //! `UDF #0xdead`, so a stray jump into an unused part of it stops with an
 //! undefined-instruction exception and a register dump.
 
-use crate::text_region::text_region;
+use crate::embed::text_region::text_region;
 
 /// Size of the area.
 pub const SIZE: usize = 256 * 1024;

@@ -22,7 +22,7 @@ use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use probec_runtime::frame::{OFFSET_FPSR, OFFSET_PSTATE, OFFSET_SP, OFFSET_V, OFFSET_X};
 use probec_runtime::{Frame, FrameContents};
 
-use crate::vectors;
+use crate::embed::vectors;
 
 /// BRK immediate of the frame test.
 pub const FRAME_TEST_BRK: u64 = 0x7e0;

@@ -18,7 +18,7 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
 use alloc::string::String;
 use probec_runtime::{attach, detach, stats, Handlers, HitContext};
 
-use crate::{smp, time};
+use crate::{board::smp, board::time};
 
 global_asm!(
     r#"
@@ -168,14 +168,14 @@ fn spin_until(what: &str, cond: impl Fn() -> bool) {
 static REWRITES: AtomicU64 = AtomicU64::new(0);
 
 /// The stall hook: rewrite each probed function's first word unchanged, so
-/// QEMU drops a stale translation CPU 1 may be looping in (smp.rs). Runs
+/// QEMU drops a stale translation CPU 1 may be looping in (board/smp.rs). Runs
 /// on CPU 0 between or inside its own attach/detach calls, the only
 /// writer of these words, so the value written is the current one.
 fn rewrite_words() {
     REWRITES.fetch_add(1, SeqCst);
     for t in 0..TARGETS {
         let exec = addr(t);
-        let alias = crate::mmu::text_alias(exec).expect("smp-test functions are kernel text");
+        let alias = crate::board::mmu::text_alias(exec).expect("smp-test functions are kernel text");
         // SAFETY: kernel text read through its mapping, written through
         // its alias with the same value, then the usual maintenance.
         unsafe {
@@ -294,7 +294,7 @@ pub fn run(args: &[String], entry_el: u64) -> i32 {
         Some(Ok(n)) => n,
         Some(Err(_)) => {
             println!("usage: smp-test [ITERATIONS]");
-            return crate::commands::USAGE_EXIT_STATUS;
+            return crate::cmdline::USAGE_EXIT_STATUS;
         }
     };
     if let Err(status) = smp::start_secondary(entry_el) {
@@ -337,7 +337,7 @@ pub fn run(args: &[String], entry_el: u64) -> i32 {
                         // attach has returned (so it was hit); a quarter end
                         // at once, to race detach against a hit in progress.
                         // A call can miss a fresh BRK when QEMU translated
-                        // the code while attach patched it (smp.rs): then
+                        // the code while attach patched it (board/smp.rs): then
                         // rewrite the words and wait for another call, a
                         // few times at most.
                         let waited = (rng >> 8) % 4 != 0;

@@ -4,24 +4,25 @@
 
 use probec_runtime::Frame;
 
-use crate::exceptions::*;
+use probec_runtime::arch::aarch64::esr::{class, ec, iss};
+
 use crate::stacks;
 
 /// Print what happened and the whole interrupted register state.
 pub fn exception(what: &str, frame: &Frame, esr: u64, far: u64) {
-    let ec = ec(esr);
+    let ec = class(esr);
     println!();
     println!("*** {what}: {} ***", describe(ec));
-    println!("  ESR  {esr:#018x}  EC {ec:#04x}  ISS {:#09x}", esr & 0x1ff_ffff);
+    println!("  ESR  {esr:#018x}  EC {ec:#04x}  ISS {:#09x}", iss(esr));
     match ec {
-        EC_DABT_CUR | EC_DABT_LOWER | EC_IABT_CUR | EC_IABT_LOWER => {
+        ec::DABT_CUR | ec::DABT_LOWER | ec::IABT_CUR | ec::IABT_LOWER => {
             println!("  {}", fault_status(esr));
         }
-        EC_BRK64 => println!("  brk #{:#x}", esr & 0xffff),
+        ec::BRK64 => println!("  brk #{:#x}", esr & 0xffff),
         _ => {}
     }
     println!("  FAR  {far:#018x}  ELR {:#018x}  SPSR {:#018x}", frame.pc, frame.pstate);
-    if matches!(ec, EC_DABT_CUR | EC_DABT_LOWER) && stacks::in_guard(far as usize) {
+    if matches!(ec, ec::DABT_CUR | ec::DABT_LOWER) && stacks::in_guard(far as usize) {
         println!("  FAR is in a stack guard page: kernel stack overflow");
     }
     for (n, x) in frame.x.iter().enumerate() {
@@ -57,13 +58,13 @@ fn fpsr_fpcr() -> (u64, u64) {
 /// A short description of an exception class.
 fn describe(ec: u64) -> &'static str {
     match ec {
-        EC_UNKNOWN => "undefined instruction",
-        EC_IABT_LOWER | EC_IABT_CUR => "instruction abort",
-        EC_DABT_LOWER | EC_DABT_CUR => "data abort",
+        ec::UNKNOWN => "undefined instruction",
+        ec::IABT_LOWER | ec::IABT_CUR => "instruction abort",
+        ec::DABT_LOWER | ec::DABT_CUR => "data abort",
         0x22 => "PC alignment fault",
         0x26 => "SP alignment fault",
-        EC_SOFTSTEP_LOWER | EC_SOFTSTEP_CUR => "software step",
-        EC_BRK64 => "BRK instruction",
+        ec::SOFTSTEP_LOWER | ec::SOFTSTEP_CUR => "software step",
+        ec::BRK64 => "BRK instruction",
         _ => "exception",
     }
 }

@@ -7,7 +7,7 @@
 
 use core::ptr::{read_volatile, write_volatile};
 
-use crate::layout::UART_BASE;
+use crate::board::layout::UART_BASE;
 
 // Register offsets (PL011 TRM).
 const DR: usize = 0x00;

@@ -25,7 +25,7 @@ use core::arch::asm;
 use core::cell::UnsafeCell;
 
 use crate::boot::SCTLR_EL1_RES1;
-use crate::{layout, stacks};
+use crate::{board::layout, stacks};
 
 const PAGE: usize = 4096;
 const BLOCK_2M: usize = 2 << 20;

@@ -40,7 +40,7 @@ use core::sync::atomic::{AtomicBool, Ordering};
 use probec_runtime::frame::{FRAME_SIZE, OFFSET_FPCR, OFFSET_FPSR, OFFSET_PC, OFFSET_PSTATE, OFFSET_SP, OFFSET_V, OFFSET_X};
 use probec_runtime::FrameContents;
 
-use crate::exceptions::{handle_sync, handle_unexpected};
+use crate::embed::exceptions::{handle_sync, handle_unexpected};
 
 // The assembly stores pairs with STP, so it relies on these neighbours.
 const _: () = {

@@ -11,7 +11,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 use probec_runtime::{attach, detach, stats, Handlers, HitContext, Platform};
 
-use crate::platform::PLATFORM;
+use crate::embed::platform::PLATFORM;
 use crate::workload;
 
 /// log2 buckets: bucket 0 holds 0, bucket k holds [2^(k-1), 2^k).

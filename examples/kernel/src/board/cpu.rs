@@ -5,7 +5,7 @@
 use core::arch::asm;
 
 /// CPUs this kernel keeps per-CPU state for (stacks, the runtime's per-CPU
-/// state). CPU 1 runs only for `smp-test` (smp.rs), started through PSCI.
+/// state). CPU 1 runs only for `smp-test` (board/smp.rs), started through PSCI.
 pub const MAX_CPUS: usize = 2;
 
 /// Index of the calling CPU: MPIDR_EL1.Aff0.

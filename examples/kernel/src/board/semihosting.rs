@@ -103,11 +103,11 @@ pub fn exit(status: i32) -> ! {
     let block = [ADP_STOPPED_APPLICATION_EXIT, status as u64];
     // SAFETY: a valid SYS_EXIT block; the call does not return under QEMU.
     unsafe { call(SYS_EXIT, block.as_ptr()) };
-    crate::cpu::halt()
+    crate::board::cpu::halt()
 }
 
 /// Whether the instruction at `pc` is a semihosting call (`HLT #0xF000`).
 /// Without `-semihosting-config enable=on` it traps as undefined.
 pub fn is_trapped_call(pc: u64) -> bool {
-    crate::probe_read::probe_read_u32(pc as usize) == Some(HLT_SEMIHOSTING)
+    crate::embed::probe_read::probe_read_u32(pc as usize) == Some(HLT_SEMIHOSTING)
 }

@@ -1,0 +1,12 @@
+pub mod code_area;
+pub mod debug;
+pub mod dump;
+pub mod exceptions;
+pub mod exec_area;
+pub mod extable;
+pub mod platform;
+pub mod probe_read;
+pub mod script;
+pub mod symbols;
+pub mod text_region;
+pub mod vectors;

@@ -1,0 +1,9 @@
+pub mod bench;
+pub mod demo;
+pub mod diag;
+pub mod engine;
+pub mod probe_every;
+pub mod smp_test;
+pub mod symbols_test;
+pub mod test_page;
+pub mod trap_test;
