@@ -27,6 +27,7 @@ mod retprobe;
 pub mod runtime;
 pub mod script;
 pub mod table;
+mod thread;
 pub mod trap;
 pub mod xol;
 
@@ -34,6 +35,7 @@ pub use config::{Config, ExecArea, FrameContents, XolMode};
 pub use frame::Frame;
 pub use handler::{Handler, Handlers, HitContext, ProbeId};
 pub use platform::Platform;
+pub use thread::ThreadState;
 pub use probes::{attach, check, detach, stats, AttachError, DetachError, ProbeStats};
 pub use runtime::{memory_per_probe, InitError};
 pub use script::{LoadError, LoadOptions, OutputFormat, ScriptId, SymbolSource};

@@ -73,4 +73,24 @@ pub trait Platform: Sync {
     fn wait_for_slot_exits(&self) -> bool {
         false
     }
+
+    /// The probe state of the thread running on this CPU, or `None` if the
+    /// platform has no threads (then return-probe instances are kept per
+    /// CPU, which is correct only where a thread is never switched out
+    /// inside a probed function). Embedders with threads keep one
+    /// [`crate::ThreadState`] in each thread's control block, so that a
+    /// thread preempted inside a probed function, and resumed on another
+    /// CPU, returns through its own instances. Called from exception
+    /// context: no locks, no allocation. Default: no threads.
+    fn current_thread(&self) -> Option<&crate::ThreadState> {
+        None
+    }
+
+    /// Write the name of the thread running on this CPU (`comm`) into
+    /// `buf` and return its length in bytes (truncated to `buf.len()`), or
+    /// `None` if the platform has no thread names. Called from probe
+    /// handlers: no locks, no allocation. Default: none.
+    fn thread_name(&self, _buf: &mut [u8]) -> Option<usize> {
+        None
+    }
 }

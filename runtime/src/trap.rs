@@ -86,3 +86,20 @@ pub fn on_fault(frame: &mut Frame, esr: u64, far: u64) -> bool {
         false
     })
 }
+
+/// Whether the embedder's scheduler may switch out a thread interrupted at
+/// `pc`. `false` while `pc` is in the runtime's executable area: a boosted
+/// XOL slot runs with interrupts as they were at the probe, so an interrupt
+/// can arrive between its two words; a thread switched out there would
+/// resume a slot that a detach, seeing every CPU pass a quiescent point,
+/// may already have freed and reused. A scheduler that defers preemption
+/// while this is `false` (the thread leaves the slot within two
+/// instructions) keeps [`crate::Platform::wait_for_slot_exits`] a per-CPU
+/// wait (docs/preemption.md). Lock-free: call it from interrupt handlers.
+#[inline]
+pub fn preemptible(pc: usize) -> bool {
+    match runtime::get() {
+        Some(rt) => !rt.slots.contains(pc),
+        None => true,
+    }
+}
