@@ -49,7 +49,7 @@ pub struct ProbeBlock {
 
 /// What kind of event a probe attaches to (`kprobe:`/`k:`, `kretprobe:`/`kr:`,
 /// `BEGIN`, `END`): the ABI's own typed probe kind.
-pub use probec_runtime::abi::ProbeKind;
+pub use probec_abi::ProbeKind;
 
 /// Where a probe attaches.
 #[derive(Clone, Debug, PartialEq, Eq)]

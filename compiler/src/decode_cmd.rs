@@ -16,7 +16,7 @@
 //! that the short columns stay aligned however long it is.
 
 use crate::disasm::disassemble;
-use probec_runtime::arch::aarch64::decode::{decode, Decoded};
+use probec_arch::aarch64::decode::{decode, Decoded};
 use std::fmt::Write as _;
 
 /// Parse one word as `objdump -d` prints it (`d503201f`), optionally with a

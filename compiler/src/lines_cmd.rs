@@ -25,8 +25,8 @@
 
 use crate::disasm::disassemble;
 use object::{Object, ObjectSection, ObjectSymbol, SectionIndex, SymbolKind};
-use probec_runtime::arch::aarch64::decode::{decode, inside_exclusive_sequence, Decoded, EXCLUSIVE_SCAN_LIMIT};
-use probec_runtime::script::names::{self, NameQuery, Symbol};
+use probec_arch::aarch64::decode::{decode, inside_exclusive_sequence, Decoded, EXCLUSIVE_SCAN_LIMIT};
+use probec_loader::names::{self, NameQuery, Symbol};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 

@@ -41,7 +41,7 @@ pub struct Program {
 }
 
 /// What a map stores: the ABI's own typed map kind.
-pub use probec_runtime::abi::MapKind;
+pub use probec_abi::MapKind;
 
 /// A global map.
 #[derive(Clone, Debug, PartialEq)]

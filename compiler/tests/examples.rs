@@ -8,7 +8,7 @@ use cranelift_object::object::read::elf::ElfFile64;
 use cranelift_object::object::{Endianness, Object, ObjectSection, ObjectSymbol, SymbolKind};
 use probec::driver::{compile, Options};
 use probec::lower::Features;
-use probec_runtime::abi::{self, FieldDesc, FormatDesc, MapDesc, ObjectHeader, Pod, ProbeDesc, RequireDesc};
+use probec_abi::{self as abi, FieldDesc, FormatDesc, MapDesc, ObjectHeader, Pod, ProbeDesc, RequireDesc};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

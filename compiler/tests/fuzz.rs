@@ -127,7 +127,7 @@ fn compile_quickly(src: &str) {
 /// only the general-purpose registers: the loader's scan finds no FP/SIMD
 /// instruction in its handler code.
 fn assert_no_fp_simd(obj: &[u8], src: &str) {
-    use probec_runtime::script::{code, object};
+    use probec_loader::{code, object};
     let limits = object::Limits { max_strlen: 4096, max_handler_stack: 1 << 20, cpu_features: 7 };
     let v = object::validate(obj, &limits).unwrap_or_else(|e| panic!("the loader refuses the object of {src:?}: {e}"));
     let found = code::first_fp_simd(&v).unwrap();

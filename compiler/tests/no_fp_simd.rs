@@ -14,8 +14,8 @@ mod fpsimd_support;
 
 use probec::driver::{compile, Options};
 use probec::lower::Features;
-use probec_runtime::arch::aarch64::fpsimd::uses_fp_simd;
-use probec_runtime::script::{code, object};
+use probec_arch::aarch64::fpsimd::uses_fp_simd;
+use probec_loader::{code, object};
 use proptest::prelude::*;
 use std::path::Path;
 

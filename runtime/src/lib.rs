@@ -1,4 +1,10 @@
-//! probec runtime: the `#![no_std]` arm64 probe engine.
+//! probec runtime: what an embedder links, `#![no_std]`.
+//!
+//! The engine ([`probec_engine`]), the object contract ([`abi`]), the
+//! instruction layer ([`arch`]) and the script loader ([`probec_loader`])
+//! are separate crates; this one binds loaded scripts to the engine
+//! ([`script`]: placing code, arming probe points, the helpers handlers
+//! call) and re-exports the rest.
 //!
 //! An embedder (a kernel, hypervisor or firmware) implements [`Platform`],
 //! calls [`init`], forwards BRK, software-step and data-abort exceptions to
@@ -13,32 +19,21 @@
 
 extern crate alloc;
 
-pub mod abi;
-pub mod arch;
-pub mod config;
-pub mod frame;
-pub mod handler;
-mod hit;
-pub mod percpu;
-pub mod platform;
-pub mod probes;
-pub mod record;
-mod retprobe;
-pub mod runtime;
+// The parts, under the paths embedders and tests have always used.
+pub use probec_abi as abi;
+pub use probec_abi::frame;
+pub use probec_arch as arch;
+pub use probec_engine::{config, handler, percpu, platform, probes, record, runtime, table, trap, xol};
 pub mod script;
-pub mod table;
-mod thread;
-pub mod trap;
-pub mod xol;
 
 pub use config::{Config, ExecArea, FrameContents, XolMode};
 pub use frame::Frame;
 pub use handler::{Handler, Handlers, HitContext, ProbeId};
 pub use platform::Platform;
-pub use thread::ThreadState;
+pub use probec_engine::ThreadState;
 pub use probes::{attach, check, detach, stats, AttachError, DetachError, ProbeStats};
 pub use runtime::{memory_per_probe, InitError};
-pub use script::{LoadError, LoadOptions, OutputFormat, ScriptId, SymbolSource};
+pub use script::{LoadError, LoadOptions, ObjectError, OutputFormat, ScriptId, SymbolSource};
 
 /// Initialise the runtime once, before any probe is attached: records the
 /// platform, writes the return trampoline, carves the executable area into

@@ -116,11 +116,8 @@ fn raw_names_select_exactly_that_symbol() {
     for (build, t) in both() {
         for (raw, _) in &t.symbols {
             let mut q = NameQuery::new(raw);
-            let hits: Vec<_> = t
-                .symbols
-                .iter()
-                .filter_map(|(r, d)| q.matches(&Symbol { raw: r, name: d, addr: 0, size: 0 }).map(|m| (r, m)))
-                .collect();
+            let hits: Vec<_> =
+                t.symbols.iter().filter_map(|(r, d)| q.matches(&Symbol { raw: r, name: d, addr: 0, size: 0 }).map(|m| (r, m))).collect();
             assert_eq!(hits, vec![(raw, NameMatch::Raw)], "{build}: {raw}");
         }
     }

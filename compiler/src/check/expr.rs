@@ -7,7 +7,7 @@ use crate::tir::{normalise, CtxField, Expr, ExprKind as T};
 use crate::types::Type;
 use runtime_abi::{CTX_STR_FUNC, CTX_STR_PROBE};
 
-use probec_runtime::abi as runtime_abi;
+use probec_abi as runtime_abi;
 
 /// Builtin identifiers, for "did you mean" help.
 pub(crate) const BUILTINS: &[&str] = &[

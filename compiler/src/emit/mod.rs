@@ -1,5 +1,5 @@
 //! Emitting the object: the handlers' code (already in the module) plus the
-//! descriptor sections of the contract in `probec_runtime::abi`.
+//! descriptor sections of the contract in `probec_abi`.
 
 mod strtab;
 pub mod tables;
@@ -9,7 +9,7 @@ use crate::lower::Lowered;
 use crate::tir;
 use cranelift_object::object::write::Object;
 use cranelift_object::object::SectionKind;
-use probec_runtime::abi;
+use probec_abi as abi;
 
 fn add(obj: &mut Object<'static>, name: &str, data: &[u8]) {
     let id = obj.add_section(Vec::new(), name.as_bytes().to_vec(), SectionKind::ReadOnlyData);
@@ -42,11 +42,11 @@ pub fn emit(prog: &tir::Program, lowered: Lowered, features: u32, source_name: &
 /// scalar `popcnt` through NEON `CNT`, and anything float or vector goes
 /// there too), so lowering must use only operations that stay on
 /// general-purpose registers. This checks that it did, with the loader's
-/// own scan (`probec_runtime::script::code`): a violation is an internal
+/// own scan (`probec_loader::code`): a violation is an internal
 /// error here, not an object some targets refuse.
 pub fn check_general_registers_only(obj: &[u8]) -> Result<(), Vec<Diagnostic>> {
-    use probec_runtime::arch::aarch64::fpsimd::uses_fp_simd;
-    use probec_runtime::script::{code, elf::Elf};
+    use probec_arch::aarch64::fpsimd::uses_fp_simd;
+    use probec_loader::{code, elf::Elf};
     let ice = |m: String| {
         vec![Diagnostic::error(format!("internal compiler error: {m}"), crate::span::Span::default(), "")
             .with_help("this is a bug in probec; please report it with the script")]
@@ -66,7 +66,7 @@ pub fn check_general_registers_only(obj: &[u8]) -> Result<(), Vec<Diagnostic>> {
 mod tests {
     use super::check_general_registers_only;
     use crate::driver::{compile, Options};
-    use probec_runtime::script::elf::Elf;
+    use probec_loader::elf::Elf;
 
     #[test]
     fn an_fp_simd_instruction_in_emitted_code_is_an_internal_error() {

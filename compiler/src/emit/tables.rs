@@ -4,7 +4,7 @@ use super::strtab::Strtab;
 use crate::ast::Target;
 use crate::tir::{self, MapKind};
 use crate::types::Type;
-use probec_runtime::abi::{self, FieldDesc, FormatDesc, MapDesc, ObjectHeader, Pod, ProbeDesc, RequireDesc};
+use probec_abi::{self as abi, FieldDesc, FormatDesc, MapDesc, ObjectHeader, Pod, ProbeDesc, RequireDesc};
 
 /// All descriptor sections, as bytes.
 pub struct Tables {

@@ -8,8 +8,8 @@ use crate::tir::{CtxField, Expr, ExprKind as T, MapKind};
 use crate::types::Type;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types::I64, InstBuilder, Value};
-use probec_runtime::abi;
-use probec_runtime::frame;
+use probec_abi as abi;
+use probec_abi::frame;
 
 const SIGN: i64 = i64::MIN;
 

@@ -1,11 +1,11 @@
 //! Runtime helpers as imported functions, with the signatures documented in
-//! `probec_runtime::abi`.
+//! `probec_abi`.
 
 use cranelift_codegen::ir::types::{I32, I64};
 use cranelift_codegen::ir::{AbiParam, Signature};
 use cranelift_module::{FuncId, Linkage, Module, ModuleResult};
 use cranelift_object::ObjectModule;
-use probec_runtime::abi;
+use probec_abi as abi;
 
 /// A runtime helper.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -36,7 +36,7 @@ impl Features {
 
     /// The `abi::FEATURE_*` bits.
     pub fn bits(self) -> u32 {
-        use probec_runtime::abi::{FEATURE_BTI, FEATURE_LSE, FEATURE_PAC};
+        use probec_abi::{FEATURE_BTI, FEATURE_LSE, FEATURE_PAC};
         (if self.lse { FEATURE_LSE } else { 0 }) | (if self.bti { FEATURE_BTI } else { 0 }) | (if self.pac { FEATURE_PAC } else { 0 })
     }
 }

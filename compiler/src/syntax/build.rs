@@ -145,7 +145,7 @@ fn probe(pair: Pair<Rule>) -> Res<ProbeSpec> {
                 return Err(vec![Diagnostic::error("a kretprobe cannot have an offset", span(&target_pair), "offset on a return probe")
                     .with_help(format!("use `kretprobe:{name}` or `kprobe:{}`", target_pair.as_str()))]);
             }
-            if probec_runtime::script::names::is_glob(&name) {
+            if probec_loader::names::is_glob(&name) {
                 Target::Glob { pattern: name, offset }
             } else {
                 Target::Symbol { name, offset }

@@ -16,6 +16,7 @@ use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use probec_loader::ObjectError;
 
 /// `abi::FEATURE_*` bits this CPU supports.
 fn cpu_features() -> u32 {
@@ -51,7 +52,9 @@ pub fn load(object: &[u8], symbols: &dyn SymbolSource, options: &LoadOptions) ->
     code::check_frame(&v, rt.frame)?;
     for name in &v.requires {
         if rt.platform.context_value(name).is_none() {
-            return Err(LoadError::Requirement(alloc::format!("the script uses `{name}`, which this embedder does not provide")));
+            return Err(LoadError::Object(ObjectError::Requirement(alloc::format!(
+                "the script uses `{name}`, which this embedder does not provide"
+            ))));
         }
     }
     if options.native_handlers.is_none() && !code_area::has_code_area() {
@@ -63,12 +66,12 @@ pub fn load(object: &[u8], symbols: &dyn SymbolSource, options: &LoadOptions) ->
     // Every new address must be armable before anything changes.
     for p in points.iter().filter(|p| reg.sites.is_new(p.addr)) {
         if code_area::contains(p.addr) {
-            return Err(LoadError::Unsupported(alloc::format!(
+            return Err(LoadError::Object(ObjectError::Unsupported(alloc::format!(
                 "{}: {} ({:#x}) is inside the code of loaded scripts, which cannot be probed",
                 v.probes[p.probe].name,
                 p.target,
                 p.addr
-            )));
+            ))));
         }
         probes::check(p.addr).map_err(|reason| attach_error(&v, p, reason))?;
     }
@@ -110,7 +113,7 @@ fn attach_error(v: &Validated<'_>, p: &Point, reason: probes::AttachError) -> Lo
 }
 
 fn resources(what: String) -> LoadError {
-    LoadError::Resources(what)
+    LoadError::Object(ObjectError::Resources(what))
 }
 
 /// Maps, rings and counters, within the embedder's memory budget.
@@ -153,8 +156,9 @@ fn build_state(v: &Validated<'_>, options: &LoadOptions, cpus: usize) -> Result<
 fn handler(v: &Validated<'_>, i: usize, placed: Option<&Placed>, options: &LoadOptions) -> Result<abi::Handler, LoadError> {
     let spec = &v.probes[i];
     if let Some(bind) = options.native_handlers {
-        return bind(&spec.handler)
-            .ok_or_else(|| LoadError::Requirement(alloc::format!("{}: no native handler for `{}`", spec.name, spec.handler)));
+        return bind(&spec.handler).ok_or_else(|| {
+            LoadError::Object(ObjectError::Requirement(alloc::format!("{}: no native handler for `{}`", spec.name, spec.handler)))
+        });
     }
     let addr =
         placed.and_then(|p| place::symbol_addr(&v.elf, &p.placement, spec.handler_sym)).filter(|&a| a != 0).ok_or(LoadError::NoCodeArea)?;

@@ -18,30 +18,19 @@
 //! and [`crate::Platform::context_value`] (`tid`, `pid`, ...). See
 //! docs/runtime-scripts.md.
 
-pub mod code;
 pub mod code_area;
-pub mod descs;
-pub mod elf;
 pub mod error;
 pub mod helpers;
-pub mod json;
 mod load;
-pub mod maps;
-pub mod names;
-pub mod mapview;
-pub mod object;
 pub mod place;
-pub mod printf;
-pub mod relocate;
 pub mod report;
-pub mod resolve;
-pub mod ring;
 pub mod sites;
-pub mod spec;
-pub mod state;
-pub mod symtab;
-pub mod text;
-pub mod value;
+
+// The loader's modules, where the glue and embedders have always found them.
+pub use probec_loader::{
+    code, descs, elf, json, maps, mapview, names, object, printf, relocate, resolve, ring, spec, state, symtab, text, value,
+};
+pub use probec_loader::{ObjectError, Symbol, SymbolSource};
 
 pub use code_area::{set_code_area, CodeAreaError};
 pub use error::{LoadError, UnloadError};
@@ -59,45 +48,6 @@ use place::Placed;
 use sites::Sites;
 use spec::{FormatSpec, MapSpec};
 use state::{Attachment, ScriptState};
-
-/// The target's symbols, supplied by the embedder (the reference kernel
-/// reads its own ELF `.symtab`).
-pub trait SymbolSource {
-    /// Call `f` for every function symbol: its raw name as in the ELF, the
-    /// name users write ([`names::display_name`] of the raw name: the C
-    /// name, or the Rust path demangled WITHOUT the `::h<hash>` suffix and
-    /// crate disambiguators), its start address and its size in bytes (0
-    /// if unknown). Names are matched as [`names`] describes.
-    fn for_each(&self, f: &mut dyn FnMut(&Symbol<'_>));
-}
-
-pub use names::Symbol;
-
-/// A slice of `(name, start, size)` is a symbol source of C-style names
-/// (raw and display name the same; pass `&&list[..]` or a `Vec`).
-impl SymbolSource for &[(&str, usize, usize)] {
-    fn for_each(&self, f: &mut dyn FnMut(&Symbol<'_>)) {
-        for &(name, addr, size) in self.iter() {
-            f(&Symbol { raw: name, name, addr, size });
-        }
-    }
-}
-
-/// A vector of `(name, start, size)` is a symbol source.
-impl SymbolSource for Vec<(&str, usize, usize)> {
-    fn for_each(&self, f: &mut dyn FnMut(&Symbol<'_>)) {
-        self.as_slice().for_each(f)
-    }
-}
-
-/// A slice of [`Symbol`]s is a symbol source.
-impl SymbolSource for &[Symbol<'_>] {
-    fn for_each(&self, f: &mut dyn FnMut(&Symbol<'_>)) {
-        for s in self.iter() {
-            f(s);
-        }
-    }
-}
 
 /// Limits and knobs of [`load`].
 #[derive(Clone, Copy, Debug)]

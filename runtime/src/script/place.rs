@@ -8,6 +8,7 @@ use super::error::LoadError;
 use super::relocate::{self, placed, Placement};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
+use probec_loader::ObjectError;
 
 /// An object's memory once placed.
 pub struct Placed {
@@ -29,7 +30,7 @@ impl Placed {
 }
 
 fn no_memory(what: &str, bytes: usize) -> LoadError {
-    LoadError::Resources(alloc::format!("no memory for {bytes} bytes of {what}"))
+    LoadError::Object(ObjectError::Resources(alloc::format!("no memory for {bytes} bytes of {what}")))
 }
 
 /// Lay out sections of one kind (code or data): offsets by section index,
@@ -56,7 +57,7 @@ pub fn place(elf: &Elf<'_>) -> Result<Placed, LoadError> {
     let (data_len, data_align) = layout(elf, false, 8, &mut at);
     // Sizes are bounded by the file (code) or checked here (NOBITS data).
     if data_len > 64 << 20 {
-        return Err(LoadError::Resources(alloc::format!("{data_len} bytes of data sections (at most 64 MiB)")));
+        return Err(LoadError::Object(ObjectError::Resources(alloc::format!("{data_len} bytes of data sections (at most 64 MiB)"))));
     }
 
     let mut data = Vec::new();
@@ -72,10 +73,10 @@ pub fn place(elf: &Elf<'_>) -> Result<Placed, LoadError> {
         match code_area::alloc(code_len, code_align as usize) {
             Err(code_area::AllocError::NoArea) => return Err(LoadError::NoCodeArea),
             Err(code_area::AllocError::Full) => {
-                return Err(LoadError::Resources(alloc::format!(
+                return Err(LoadError::Object(ObjectError::Resources(alloc::format!(
                     "the code area has no free {code_len}-byte block ({} bytes free in total)",
                     code_area::free_bytes()
-                )))
+                ))))
             }
             Ok(start) => Some((start, code_len)),
         }
@@ -106,10 +107,10 @@ fn fill(elf: &Elf<'_>, p: &mut Placed, data_base: u64, pad: usize) -> Result<(),
             dst.copy_from_slice(s.data);
         }
     }
-    relocate::apply(elf, &p.placement, &mut [&mut code_img[..], data_img])?;
+    relocate::apply(elf, &p.placement, &mut [&mut code_img[..], data_img], &super::helpers::address)?;
     if let Some((start, _)) = p.code {
         if !code_area::write_words(start, &code_img) {
-            return Err(LoadError::Resources("the platform has no writable alias for part of the code area".into()));
+            return Err(LoadError::Object(ObjectError::Resources("the platform has no writable alias for part of the code area".into())));
         }
     }
     Ok(())

@@ -1,0 +1,181 @@
+//! Validating a probes.o against the contract in [`probec_abi`]: section
+//! kinds and flags, the header, and every descriptor field. The result is
+//! the checked specs the rest of the loader works from.
+
+use crate::descs::{fields, formats, maps, probes, requires};
+use crate::elf::{shf, sht, Elf, Section, MAX_ALIGN};
+use crate::error::{contract_err, ObjectError};
+use crate::relocate;
+use crate::spec::{FormatSpec, MapSpec, ProbeSpec};
+use alloc::string::String;
+use alloc::vec::Vec;
+use probec_abi::{self as abi, ObjectHeader, Pod};
+
+/// Limits the loader enforces while validating (from `LoadOptions`).
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Largest accepted `max_strlen`.
+    pub max_strlen: u32,
+    /// Largest accepted handler stack (`max_stack` + 176).
+    pub max_handler_stack: u32,
+    /// `FEATURE_*` bits this CPU supports.
+    pub cpu_features: u32,
+}
+
+/// Stack a handler may use beyond `max_stack`: frame record and saved
+/// callee-saved registers (see `ObjectHeader::max_stack`).
+pub const HANDLER_FRAME_BYTES: u32 = 176;
+
+/// A fully validated object.
+pub struct Validated<'a> {
+    /// The ELF container.
+    pub elf: Elf<'a>,
+    /// The header.
+    pub header: ObjectHeader,
+    /// Probes, in descriptor order.
+    pub probes: Vec<ProbeSpec>,
+    /// Maps, in descriptor order (their index is the helpers' map id).
+    pub maps: Vec<MapSpec>,
+    /// Formats, in descriptor order.
+    pub formats: Vec<FormatSpec>,
+    /// Names of the context values the object needs, in order.
+    pub requires: Vec<String>,
+    /// The script's file name (informational).
+    pub source_name: String,
+}
+
+/// Parse `data` and check it completely. Touches nothing but `data`.
+pub fn validate<'a>(data: &'a [u8], limits: &Limits) -> Result<Validated<'a>, ObjectError> {
+    let elf = Elf::parse(data)?;
+    for s in &elf.sections {
+        check_section(s)?;
+    }
+    let header_sec = required(&elf, abi::SECTION_HEADER)?;
+    let strtab = required(&elf, abi::SECTION_STRTAB)?.data;
+    if header_sec.data.len() != core::mem::size_of::<ObjectHeader>() {
+        return Err(contract_err!(
+            "{} is {} bytes (expected {})",
+            abi::SECTION_HEADER,
+            header_sec.data.len(),
+            core::mem::size_of::<ObjectHeader>()
+        ));
+    }
+    let header = ObjectHeader::read_from(header_sec.data).ok_or_else(|| contract_err!("{} is truncated", abi::SECTION_HEADER))?;
+    check_header(&header, limits)?;
+    let source_name = string(strtab, header.source_name, "header field `source_name`")?.into();
+    string(strtab, header.compiler, "header field `compiler`")?;
+    if !strtab.is_empty() && strtab[0] != 0 {
+        return Err(contract_err!("{} must start with an empty string (byte 0 is not NUL)", abi::SECTION_STRTAB));
+    }
+
+    let field_descs = table(&elf, abi::SECTION_FIELDS, header.field_count)?;
+    let fields = fields(&field_descs, header.max_strlen)?;
+    let maps = maps(&table(&elf, abi::SECTION_MAPS, header.map_count)?, &fields, strtab)?;
+    let formats = formats(&table(&elf, abi::SECTION_FORMATS, header.format_count)?, &fields, strtab)?;
+    let requires = requires(&table(&elf, abi::SECTION_REQUIRES, header.require_count)?, strtab)?;
+    let probes = probes(&table(&elf, abi::SECTION_PROBES, header.probe_count)?, strtab, &elf)?;
+    relocate::check(&elf)?;
+    Ok(Validated { elf, header, probes, maps, formats, requires, source_name })
+}
+
+/// The NUL-terminated UTF-8 string at `off` in the probec strtab.
+pub fn string<'s>(strtab: &'s [u8], off: u32, what: &str) -> Result<&'s str, ObjectError> {
+    abi::strtab_get(strtab, off)
+        .ok_or_else(|| contract_err!("{what}: offset {off} is outside {} or not a NUL-terminated UTF-8 string", abi::SECTION_STRTAB))
+}
+
+fn required<'e, 'a>(elf: &'e Elf<'a>, name: &str) -> Result<&'e Section<'a>, ObjectError> {
+    elf.section(name)?.ok_or_else(|| contract_err!("no {name} section"))
+}
+
+/// The `count` descriptors of section `name` (absent means empty, which
+/// is only valid when `count` is 0).
+fn table<T: Pod>(elf: &Elf<'_>, name: &str, count: u32) -> Result<Vec<T>, ObjectError> {
+    let size = core::mem::size_of::<T>();
+    let data = match elf.section(name)? {
+        Some(s) => s.data,
+        None if count == 0 => return Ok(Vec::new()),
+        None => return Err(contract_err!("no {name} section, but the header counts {count} entries")),
+    };
+    if data.len() as u64 != u64::from(count) * size as u64 {
+        return Err(contract_err!("{name} is {} bytes, but the header counts {count} entries of {size} bytes", data.len()));
+    }
+    // Bounded by the file size: `data` is a slice of the object.
+    let mut out = Vec::new();
+    out.try_reserve_exact(count as usize).map_err(|_| contract_err!("no memory for {name}"))?;
+    out.extend(data.chunks_exact(size).filter_map(T::read_from));
+    Ok(out)
+}
+
+fn check_header(h: &ObjectHeader, limits: &Limits) -> Result<(), ObjectError> {
+    if h.magic != abi::MAGIC {
+        return Err(contract_err!("bad magic in {} (not a probec object)", abi::SECTION_HEADER));
+    }
+    if h.abi_version != abi::ABI_VERSION {
+        return Err(ObjectError::Unsupported(alloc::format!(
+            "ABI version {} (this runtime loads version {}); recompile the script with a matching probec",
+            h.abi_version,
+            abi::ABI_VERSION
+        )));
+    }
+    h.validate().map_err(|m| contract_err!("{m}"))?;
+    let known = abi::FEATURE_LSE | abi::FEATURE_BTI | abi::FEATURE_PAC;
+    if h.features & !known != 0 {
+        return Err(ObjectError::Unsupported(alloc::format!("header field `features` has unknown bits {:#x}", h.features & !known)));
+    }
+    if h.features & abi::FEATURE_LSE != 0 && limits.cpu_features & abi::FEATURE_LSE == 0 {
+        return Err(ObjectError::Requirement(
+            "the code uses LSE atomics (compiled with +lse) but this CPU has no FEAT_LSE; recompile without it".into(),
+        ));
+    }
+    if h.max_strlen < 8 || !h.max_strlen.is_multiple_of(8) || h.max_strlen > limits.max_strlen {
+        return Err(contract_err!(
+            "header field `max_strlen` is {} (must be a multiple of 8 between 8 and {})",
+            h.max_strlen,
+            limits.max_strlen
+        ));
+    }
+    let stack = u64::from(h.max_stack) + u64::from(HANDLER_FRAME_BYTES);
+    if stack > u64::from(limits.max_handler_stack) {
+        return Err(ObjectError::Resources(alloc::format!(
+            "handlers need up to {stack} bytes of stack (header field `max_stack` {} + {HANDLER_FRAME_BYTES}); the embedder allows {}",
+            h.max_stack,
+            limits.max_handler_stack
+        )));
+    }
+    Ok(())
+}
+
+/// Section kinds and flags the loader accepts.
+fn check_section(s: &Section<'_>) -> Result<(), ObjectError> {
+    let unsupported = |why: &str| Err(ObjectError::Unsupported(alloc::format!("section [{}] {}: {why}", s.index, s.name)));
+    match s.kind {
+        sht::REL => return unsupported("SHT_REL relocations (without addends) are not part of the contract; objects use SHT_RELA"),
+        5 | 6 | 11 | 14..=18 => return unsupported("dynamic-linking, group and init/fini sections are not supported"),
+        _ => {}
+    }
+    if !s.alloc() {
+        return Ok(());
+    }
+    if s.flags & (shf::TLS | shf::COMPRESSED) != 0 {
+        return unsupported("thread-local or compressed sections cannot be loaded");
+    }
+    if s.flags & shf::WRITE != 0 {
+        return unsupported("writable sections are not part of the contract (handlers keep state in maps)");
+    }
+    if s.kind != sht::PROGBITS && s.kind != sht::NOBITS {
+        return unsupported("only SHT_PROGBITS and SHT_NOBITS sections can be loaded");
+    }
+    if s.align > MAX_ALIGN {
+        return unsupported("alignment above 4096 bytes");
+    }
+    if s.exec() && (s.kind != sht::PROGBITS || !s.size.is_multiple_of(4)) {
+        return Err(ObjectError::Elf(alloc::format!(
+            "code section [{}] {} must be SHT_PROGBITS with a size that is a multiple of 4 (size {})",
+            s.index,
+            s.name,
+            s.size
+        )));
+    }
+    Ok(())
+}

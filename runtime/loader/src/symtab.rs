@@ -1,0 +1,115 @@
+//! The symbol table of an object: every symbol's name, section index and
+//! extent checked against the sections it refers to.
+
+use crate::elf::{c_str, sht, u16_at, u32_at, u64_at, Section};
+use crate::error::{elf_err, ObjectError};
+use alloc::vec::Vec;
+
+/// Size of an ELF64 symbol.
+pub const SYM_SIZE: usize = 24;
+
+/// Special section indexes of symbols.
+pub mod shn {
+    /// Undefined.
+    pub const UNDEF: u16 = 0;
+    /// First reserved index.
+    pub const LORESERVE: u16 = 0xff00;
+    /// Absolute value.
+    pub const ABS: u16 = 0xfff1;
+}
+
+/// One symbol, checked against the section table and its string table.
+#[derive(Clone, Copy, Debug)]
+pub struct Symbol<'a> {
+    /// Index in the symbol table.
+    pub index: usize,
+    /// Name (may be empty).
+    pub name: &'a str,
+    /// `STT_*` from `st_info`.
+    pub kind: u8,
+    /// `STB_*` from `st_info`.
+    pub bind: u8,
+    /// `st_shndx` (checked: UNDEF, ABS or a valid section index).
+    pub shndx: u16,
+    /// `st_value`.
+    pub value: u64,
+    /// `st_size`.
+    pub size: u64,
+}
+
+/// Symbol types and bindings used by the loader.
+pub mod stt {
+    /// No type.
+    pub const NOTYPE: u8 = 0;
+    /// Data object.
+    pub const OBJECT: u8 = 1;
+    /// Function.
+    pub const FUNC: u8 = 2;
+    /// Section.
+    pub const SECTION: u8 = 3;
+    /// Source file.
+    pub const FILE: u8 = 4;
+    /// Global binding.
+    pub const GLOBAL: u8 = 1;
+    /// Weak binding.
+    pub const WEAK: u8 = 2;
+}
+
+pub(super) fn find_symtab(sections: &[Section<'_>]) -> Result<usize, ObjectError> {
+    let mut found = None;
+    for s in sections {
+        if s.kind == sht::SYMTAB {
+            if let Some(first) = found.replace(s.index) {
+                return Err(elf_err!("two symbol tables: sections [{first}] and [{}]", s.index));
+            }
+        }
+    }
+    found.ok_or_else(|| elf_err!("no symbol table (SHT_SYMTAB section)"))
+}
+
+/// Parse and check every symbol of the symbol table.
+pub(super) fn symbols<'a>(sections: &[Section<'a>], symtab: usize) -> Result<Vec<Symbol<'a>>, ObjectError> {
+    let s = &sections[symtab];
+    if s.entsize != SYM_SIZE as u64 || !s.data.len().is_multiple_of(SYM_SIZE) || s.data.is_empty() {
+        return Err(elf_err!(
+            "symbol table [{symtab}]: entry size {} / size {} (expected a non-empty table of {SYM_SIZE}-byte entries)",
+            s.entsize,
+            s.size
+        ));
+    }
+    let strtab = sections
+        .get(s.link as usize)
+        .filter(|t| t.kind == sht::STRTAB)
+        .ok_or_else(|| elf_err!("symbol table [{symtab}]: sh_link {} is not a string table", s.link))?;
+    let count = s.data.len() / SYM_SIZE;
+    if s.info as usize > count {
+        return Err(elf_err!("symbol table [{symtab}]: sh_info {} (first global) is beyond its {count} symbols", s.info));
+    }
+    let mut out = Vec::new();
+    out.try_reserve_exact(count).map_err(|_| elf_err!("no memory for {count} symbols"))?;
+    for (index, e) in s.data.chunks_exact(SYM_SIZE).enumerate() {
+        let name_off = u32_at(e, 0).unwrap_or(0);
+        let name = c_str(strtab.data, u64::from(name_off))
+            .ok_or_else(|| elf_err!("symbol {index}: st_name {name_off} is outside the string table or not NUL-terminated UTF-8"))?;
+        let shndx = u16_at(e, 6).unwrap_or(0);
+        if shndx != shn::UNDEF && shndx != shn::ABS && shndx as usize >= sections.len() {
+            return Err(elf_err!(
+                "symbol {index} `{name}`: st_shndx {shndx:#x} is not a section index (COMMON and extended indexes are not supported)"
+            ));
+        }
+        let value = u64_at(e, 8).unwrap_or(0);
+        let size = u64_at(e, 16).unwrap_or(0);
+        if let Some(sec) = sections.get(shndx as usize).filter(|_| shndx != shn::UNDEF && shndx != shn::ABS) {
+            if value.checked_add(size).is_none_or(|end| end > sec.size) {
+                return Err(elf_err!(
+                    "symbol {index} `{name}`: value {value:#x} + size {size} is outside its section [{}] {} ({} bytes)",
+                    sec.index,
+                    sec.name,
+                    sec.size
+                ));
+            }
+        }
+        out.push(Symbol { index, name, kind: e[4] & 0xf, bind: e[4] >> 4, shndx, value, size });
+    }
+    Ok(out)
+}
