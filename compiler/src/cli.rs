@@ -9,12 +9,7 @@ use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::time::Instant;
 
-/// Exit status: success.
-pub const EXIT_OK: i32 = 0;
-/// Exit status: the script has errors.
-pub const EXIT_SCRIPT: i32 = 1;
-/// Exit status: bad usage (options, files).
-pub const EXIT_USAGE: i32 = 2;
+pub use crate::exit::{EXIT_OK, EXIT_SCRIPT, EXIT_USAGE};
 
 const EXAMPLES: &str = "\
 EXAMPLES:

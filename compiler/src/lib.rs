@@ -20,6 +20,7 @@ pub mod diag;
 pub mod disasm;
 pub mod driver;
 pub mod emit;
+pub mod exit;
 pub mod lines_cmd;
 pub mod lower;
 pub mod run_cmd;

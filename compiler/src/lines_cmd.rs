@@ -50,13 +50,13 @@ pub fn main(args: &LinesArgs) -> i32 {
     match run(&args.kernel, &args.function) {
         Ok(text) => {
             print!("{text}");
-            crate::cli::EXIT_OK
+            crate::exit::EXIT_OK
         }
         Err(e) => {
             eprintln!("probec lines: {e}");
             match e {
-                LinesError::Usage(_) => crate::cli::EXIT_USAGE,
-                LinesError::Target(_) => crate::cli::EXIT_SCRIPT,
+                LinesError::Usage(_) => crate::exit::EXIT_USAGE,
+                LinesError::Target(_) => crate::exit::EXIT_SCRIPT,
             }
         }
     }

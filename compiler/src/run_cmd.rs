@@ -17,8 +17,8 @@
 //! workload: `fib 20`), detaches (END runs, maps are printed) and exits with
 //! the command's status through semihosting, which becomes QEMU's.
 
-use crate::cli::{EXIT_SCRIPT, EXIT_USAGE};
 use crate::driver::{self, Options};
+use crate::exit::{EXIT_SCRIPT, EXIT_USAGE};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -43,3 +43,11 @@ pub struct Handlers {
     /// is probed returns. Only meaningful on a function's first instruction.
     pub ret: Option<Handler>,
 }
+
+/// Call `handler` for probe `index`; returns the handler's `call_data`.
+#[inline(always)]
+pub(crate) fn call_handler(cpu: usize, index: u32, addr: usize, cookie: usize, handler: Handler, frame: &mut Frame, call_data: u64) -> u64 {
+    let mut ctx = HitContext { frame, probe: ProbeId(index), addr, cpu, cookie, call_data };
+    handler(&mut ctx);
+    ctx.call_data
+}

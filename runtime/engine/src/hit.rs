@@ -11,7 +11,7 @@
 //! function) is counted as missed: its instruction still executes, out of
 //! line or simulated, but no handler runs, so there is no recursion.
 
-use crate::handler::{Handler, HitContext, ProbeId};
+use crate::handler::call_handler;
 use crate::percpu::{HitState, PerCpu, Phase, NO_PROBE};
 use crate::record::{Execution, ProbeConfig, ProbeRecord};
 use crate::runtime::Runtime;
@@ -40,22 +40,6 @@ impl LiteralMemory for TargetMemory {
     }
 }
 
-/// Call `handler` for probe `index`; returns the handler's `call_data`.
-#[inline(always)]
-pub(crate) fn call_handler(
-    cpu: usize,
-    index: u32,
-    addr: usize,
-    config: &ProbeConfig,
-    handler: Handler,
-    frame: &mut Frame,
-    call_data: u64,
-) -> u64 {
-    let mut ctx = HitContext { frame, probe: ProbeId(index), addr, cpu, cookie: config.cookie, call_data };
-    handler(&mut ctx);
-    ctx.call_data
-}
-
 /// A BRK #PROBE_IMM at `frame.pc`.
 #[inline(always)]
 pub(crate) fn probe_hit(rt: &Runtime, cpu: usize, this: &PerCpu, state: &HitState, frame: &mut Frame) -> bool {
@@ -72,7 +56,7 @@ pub(crate) fn probe_hit(rt: &Runtime, cpu: usize, this: &PerCpu, state: &HitStat
             let mut call_data = 0;
             if let Some(pre) = handlers.pre {
                 state.phase.set(Phase::Handling);
-                call_data = call_handler(cpu, index, addr, config, pre, frame, 0);
+                call_data = call_handler(cpu, index, addr, config.cookie, pre, frame, 0);
             }
             if handlers.ret.is_some() {
                 retprobe::hook_return(rt, this, index, record, frame, call_data);
@@ -250,7 +234,7 @@ fn finish(cpu: usize, state: &HitState, index: u32, addr: usize, config: &ProbeC
     if let Some(post) = config.handlers.post {
         state.phase.set(Phase::Handling);
         state.probe.set(index);
-        call_handler(cpu, index, addr, config, post, frame, 0);
+        call_handler(cpu, index, addr, config.cookie, post, frame, 0);
     }
     state.phase.set(Phase::Idle);
 }

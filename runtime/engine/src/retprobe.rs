@@ -12,8 +12,7 @@
 //! stack is bounded: when it is full the return is not hooked and the probe
 //! counts a miss, so deep recursion never corrupts a return address.
 
-use crate::handler::Handler;
-use crate::hit::call_handler;
+use crate::handler::{call_handler, Handler};
 use crate::percpu::{HitState, PerCpu, Phase, ReturnInstance, NO_PROBE};
 use crate::record::ProbeRecord;
 use crate::runtime::Runtime;
@@ -66,7 +65,7 @@ pub(crate) fn return_hit(rt: &Runtime, cpu: usize, this: &PerCpu, state: &HitSta
             state.phase.set(Phase::Handling);
             state.probe.set(instance.probe);
             let addr = record.addr.load(Ordering::Relaxed);
-            call_handler(cpu, instance.probe, addr, record.config(), ret, frame, instance.call_data);
+            call_handler(cpu, instance.probe, addr, record.config().cookie, ret, frame, instance.call_data);
             state.phase.set(Phase::Idle);
             state.probe.set(NO_PROBE);
         }

@@ -3,12 +3,18 @@
 
 use crate::elf::{shn, stt, Elf};
 use crate::error::{contract_err, ObjectError};
-use crate::object::string;
 use crate::printf;
 use crate::spec::*;
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
+
+/// The NUL-terminated UTF-8 string at `off` in the probec strtab.
+pub fn string<'s>(strtab: &'s [u8], off: u32, what: &str) -> Result<&'s str, ObjectError> {
+    abi::strtab_get(strtab, off)
+        .ok_or_else(|| contract_err!("{what}: offset {off} is outside {} or not a NUL-terminated UTF-8 string", abi::SECTION_STRTAB))
+}
+
 use probec_abi::{self as abi, FieldDesc, FormatDesc, MapDesc, ProbeDesc, RequireDesc};
 
 /// Largest map capacity (as the compiler's `hash(N)` limit).

@@ -31,6 +31,7 @@ pub mod printf;
 pub mod relocate;
 pub mod resolve;
 pub mod ring;
+pub mod section;
 pub mod spec;
 pub mod state;
 pub mod symtab;

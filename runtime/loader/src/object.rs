@@ -2,7 +2,7 @@
 //! kinds and flags, the header, and every descriptor field. The result is
 //! the checked specs the rest of the loader works from.
 
-use crate::descs::{fields, formats, maps, probes, requires};
+use crate::descs::{fields, formats, maps, probes, requires, string};
 use crate::elf::{shf, sht, Elf, Section, MAX_ALIGN};
 use crate::error::{contract_err, ObjectError};
 use crate::relocate;
@@ -76,12 +76,6 @@ pub fn validate<'a>(data: &'a [u8], limits: &Limits) -> Result<Validated<'a>, Ob
     let probes = probes(&table(&elf, abi::SECTION_PROBES, header.probe_count)?, strtab, &elf)?;
     relocate::check(&elf)?;
     Ok(Validated { elf, header, probes, maps, formats, requires, source_name })
-}
-
-/// The NUL-terminated UTF-8 string at `off` in the probec strtab.
-pub fn string<'s>(strtab: &'s [u8], off: u32, what: &str) -> Result<&'s str, ObjectError> {
-    abi::strtab_get(strtab, off)
-        .ok_or_else(|| contract_err!("{what}: offset {off} is outside {} or not a NUL-terminated UTF-8 string", abi::SECTION_STRTAB))
 }
 
 fn required<'e, 'a>(elf: &'e Elf<'a>, name: &str) -> Result<&'e Section<'a>, ObjectError> {

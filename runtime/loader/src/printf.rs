@@ -3,6 +3,7 @@
 //! when the output ring is drained. Rendering works on validated pieces
 //! only, so a record can never make the formatter misbehave.
 
+pub use crate::spec::{Conv, Flags, Piece};
 use crate::spec::{FieldKind, FieldSpec};
 use crate::value::{write_str_field, Value};
 use alloc::string::String;
@@ -12,45 +13,6 @@ use core::fmt::{self, Write};
 /// Widest field width accepted in a format (a hostile width would only
 /// make output huge, but there is no reason to allow it).
 pub const MAX_WIDTH: u32 = 1024;
-
-/// Flags of a conversion.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Flags {
-    /// `-`: left-justify.
-    pub left: bool,
-    /// `0`: pad numbers with zeros.
-    pub zero: bool,
-    /// `+`: always print a sign for signed conversions.
-    pub plus: bool,
-    /// ` `: a space where a `+` would go.
-    pub space: bool,
-    /// `#`: `0x` for `%x`, leading `0` for `%o`.
-    pub alt: bool,
-}
-
-/// One conversion, bound to its argument.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Conv {
-    /// Flags.
-    pub flags: Flags,
-    /// Minimum width.
-    pub width: u32,
-    /// Conversion character: one of `diuxXocsp`.
-    pub conv: u8,
-    /// Byte offset of the argument in the record.
-    pub offset: u32,
-    /// The argument's field.
-    pub field: FieldSpec,
-}
-
-/// A part of a parsed format.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Piece {
-    /// Text copied as is (`%%` becomes `%`).
-    Lit(String),
-    /// A conversion.
-    Conv(Conv),
-}
 
 /// Parse `fmt` and bind its conversions to `args` in order. The error text
 /// names the offending conversion.

@@ -2,7 +2,6 @@
 //! `.probec.*` sections once every field has been checked. Maps, the
 //! output formatter and the helpers work from these, never from raw bytes.
 
-use crate::printf::Piece;
 use alloc::string::String;
 use alloc::vec::Vec;
 use probec_abi as abi;
@@ -143,4 +142,43 @@ pub struct ProbeSpec {
     /// The handler reads the clock (`nsecs`, `elapsed`): no
     /// [`probec_abi::probe_flags::NO_CLOCK`].
     pub clock: bool,
+}
+
+/// Flags of a printf conversion ([`crate::printf`] parses and renders them).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Flags {
+    /// `-`: left-justify.
+    pub left: bool,
+    /// `0`: pad numbers with zeros.
+    pub zero: bool,
+    /// `+`: always print a sign for signed conversions.
+    pub plus: bool,
+    /// ` `: a space where a `+` would go.
+    pub space: bool,
+    /// `#`: `0x` for `%x`, leading `0` for `%o`.
+    pub alt: bool,
+}
+
+/// One conversion, bound to its argument.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Conv {
+    /// Flags.
+    pub flags: Flags,
+    /// Minimum width.
+    pub width: u32,
+    /// Conversion character: one of `diuxXocsp`.
+    pub conv: u8,
+    /// Byte offset of the argument in the record.
+    pub offset: u32,
+    /// The argument's field.
+    pub field: FieldSpec,
+}
+
+/// A part of a parsed format.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Piece {
+    /// Text copied as is (`%%` becomes `%`).
+    Lit(String),
+    /// A conversion.
+    Conv(Conv),
 }

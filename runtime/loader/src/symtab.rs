@@ -1,8 +1,8 @@
 //! The symbol table of an object: every symbol's name, section index and
 //! extent checked against the sections it refers to.
 
-use crate::elf::{c_str, sht, u16_at, u32_at, u64_at, Section};
 use crate::error::{elf_err, ObjectError};
+use crate::section::{c_str, sht, u16_at, u32_at, u64_at, Section};
 use alloc::vec::Vec;
 
 /// Size of an ELF64 symbol.
