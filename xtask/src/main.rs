@@ -11,9 +11,12 @@
 //! - `examples` every examples/*.pr through `probec run`, output checked
 //! - `profile` where the instructions of one probe hit go, per function
 //! - `names`   function names under both mangling schemes (part of `test`)
+//! - `lint`    rustfmt check and clippy -D warnings on every crate, the
+//!   kernel-side ones for their target (first step of `test`)
 mod bench;
 mod examples;
 mod kernel;
+mod lint;
 mod names_test;
 mod profile;
 mod qemu;
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
             0 => Ok(()),
             n => Err(format!("{n} failed")),
         }),
+        Some("lint") => lint::run(),
         Some("profile") => profile::run(&args[1..]),
         _ => {
             eprintln!("usage: cargo xtask <setup|kernel|test|demo|bench|examples|profile|names>");

@@ -6,7 +6,7 @@
 //! (`T::m`), as v0 prints it (`<T>::m`), and the raw symbol as `nm`
 //! prints it. The expected values come from the ELF through
 //! `aarch64-linux-gnu-nm` and rustc-demangle, not from the matcher under
-//! test (runtime/src/script/names.rs).
+//! test (runtime/loader/src/names.rs).
 
 use crate::examples::build_probec;
 use crate::kernel::{self, Mangling};

@@ -40,7 +40,7 @@ fn on_path(program: &str) -> bool {
     Command::new("sh").args(["-c", &format!("command -v {program} >/dev/null 2>&1")]).status().map(|s| s.success()).unwrap_or(false)
 }
 
-fn rustup_has_target() -> bool {
+pub fn rustup_has_target() -> bool {
     Command::new("rustup")
         .args(["target", "list", "--installed"])
         .output()
@@ -58,7 +58,7 @@ fn rustup_offers_target() -> bool {
 }
 
 /// `rustup target add` the kernel's target.
-fn rustup_add_target() -> Result<(), String> {
+pub fn rustup_add_target() -> Result<(), String> {
     eprintln!("setup: rustup target add {KERNEL_TARGET}");
     let out = Command::new("rustup").args(["target", "add", KERNEL_TARGET]).output().map_err(|e| format!("rustup: {e}"))?;
     if out.status.success() {

@@ -151,6 +151,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let diff_args = parse_args(args)?;
     let toolchain = setup::run()?;
     println!("toolchain for the kernel: {toolchain}");
+    crate::lint::run()?;
     let host = host_tests()?;
     println!("host: {} passed, {} failed", host.passed, host.failed);
     let elf = kernel::build()?;
