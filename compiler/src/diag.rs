@@ -47,6 +47,13 @@ impl Diagnostic {
         Diagnostic { severity: Severity::Error, message: message.into(), span, label: label.into(), notes: Vec::new(), help: None }
     }
 
+    /// An internal compiler error: a bug in probec, not in the script
+    /// (every pass reports its own this way, so all read alike).
+    pub fn internal(message: impl std::fmt::Display, span: Span, label: impl Into<String>) -> Self {
+        Diagnostic::error(format!("internal compiler error: {message}"), span, label)
+            .with_help("this is a bug in probec; please report it with the script")
+    }
+
     /// A warning at `span`.
     pub fn warning(message: impl Into<String>, span: Span, label: impl Into<String>) -> Self {
         Diagnostic { severity: Severity::Warning, ..Diagnostic::error(message, span, label) }

@@ -29,7 +29,7 @@ pub fn emit(prog: &tir::Program, lowered: Lowered, features: u32, source_name: &
     add(obj, abi::SECTION_REQUIRES, &t.requires);
     add(obj, abi::SECTION_STRTAB, &t.strtab);
     let bytes = product.emit().map_err(|e| {
-        vec![Diagnostic::error(format!("internal compiler error: cannot write the object: {e}"), crate::span::Span::default(), "")]
+        vec![Diagnostic::internal(format_args!("cannot write the object: {e}"), crate::span::Span::default(), "")]
     })?;
     check_general_registers_only(&bytes)?;
     Ok(bytes)
@@ -48,8 +48,7 @@ pub fn check_general_registers_only(obj: &[u8]) -> Result<(), Vec<Diagnostic>> {
     use probec_arch::aarch64::fpsimd::uses_fp_simd;
     use probec_loader::{code, elf::Elf};
     let ice = |m: String| {
-        vec![Diagnostic::error(format!("internal compiler error: {m}"), crate::span::Span::default(), "")
-            .with_help("this is a bug in probec; please report it with the script")]
+        vec![Diagnostic::internal(m, crate::span::Span::default(), "")]
     };
     let elf = Elf::parse(obj).map_err(|e| ice(format!("the emitted object does not parse: {e}")))?;
     match code::find(&elf, &[], uses_fp_simd) {

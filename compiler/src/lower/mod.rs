@@ -41,8 +41,7 @@ pub struct Lowered {
 }
 
 fn ice(msg: impl std::fmt::Display, span: crate::span::Span) -> Vec<Diagnostic> {
-    vec![Diagnostic::error(format!("internal compiler error: {msg}"), span, "while compiling this probe")
-        .with_help("this is a bug in probec; please report it with the script")]
+    vec![Diagnostic::internal(msg, span, "while compiling this probe")]
 }
 
 /// Lower every handler. `keep_clif` records the IR text for `--emit clif`.
