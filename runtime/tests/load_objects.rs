@@ -226,14 +226,21 @@ fn hit(addr: usize, arg0: u64, retval: u64) {
 /// exactly as the compiled code calls them.
 fn count_calls_native(name: &str) -> Option<abi::Handler> {
     unsafe extern "C" fn begin(ctx: *const HandlerCtx) {
-        helpers::printf(ctx, 0, std::ptr::null(), 0);
+        // SAFETY: the runtime calls this handler with a live context; format
+        // 0 has no arguments, so no bytes are read.
+        unsafe { helpers::printf(ctx, 0, std::ptr::null(), 0) };
     }
     unsafe extern "C" fn fib(ctx: *const HandlerCtx) {
-        let slot = helpers::map_lookup(ctx, 0, std::ptr::null()) as *const std::sync::atomic::AtomicU64;
-        (*slot).fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // SAFETY: the runtime calls this handler with a live context; map 0
+        // has no key, so the key pointer is not read.
+        let slot = unsafe { helpers::map_lookup(ctx, 0, std::ptr::null()) } as *const std::sync::atomic::AtomicU64;
+        // SAFETY: a keyless map's slot always exists (created on lookup) and
+        // is an 8-byte, 8-aligned value updated atomically.
+        unsafe { (*slot).fetch_add(1, std::sync::atomic::Ordering::Relaxed) };
     }
     unsafe extern "C" fn end(ctx: *const HandlerCtx) {
-        helpers::map_print(ctx, 0);
+        // SAFETY: the runtime calls this handler with a live context.
+        unsafe { helpers::map_print(ctx, 0) };
     }
     Some(match name {
         "BEGIN" => begin,
@@ -274,20 +281,25 @@ fn count_calls_runs_begin_hits_end_and_prints_maps() {
 /// one probe site; `probe`, `elapsed`, `reg("lr")` and `%-10s`.
 fn printf_trace_native(name: &str) -> Option<abi::Handler> {
     unsafe extern "C" fn entry(ctx: *const HandlerCtx) {
-        let c = &*ctx;
-        let frame = &*c.frame;
+        // SAFETY: the runtime calls this handler with a live context, whose
+        // `frame` points to the trapped frame for the duration of the call.
+        let (c, frame) = unsafe { (&*ctx, &*(*ctx).frame) };
         if frame.x[0] > 25 {
             let rec = [frame.x[0], u64::from(c.cpu), c.now_ns - c.start_ns, frame.x[30]];
-            helpers::printf(ctx, 0, rec.as_ptr() as *const u8, 32);
+            // SAFETY: live context; `rec` is the format's 32 argument bytes.
+            unsafe { helpers::printf(ctx, 0, rec.as_ptr() as *const u8, 32) };
         }
     }
     unsafe extern "C" fn ret(ctx: *const HandlerCtx) {
-        let c = &*ctx;
+        // SAFETY: the runtime calls this handler with a live context.
+        let c = unsafe { &*ctx };
         if c.retval > 100_000 {
             let mut rec = [0u8; 72];
-            helpers::ctx_str(ctx, abi::CTX_STR_PROBE, rec.as_mut_ptr(), 64);
+            // SAFETY: live context; `rec` has room for the 64 bytes.
+            unsafe { helpers::ctx_str(ctx, abi::CTX_STR_PROBE, rec.as_mut_ptr(), 64) };
             rec[64..].copy_from_slice(&c.retval.to_le_bytes());
-            helpers::printf(ctx, 1, rec.as_ptr(), 72);
+            // SAFETY: live context; `rec` is the format's 72 argument bytes.
+            unsafe { helpers::printf(ctx, 1, rec.as_ptr(), 72) };
         }
     }
     Some(match name {
