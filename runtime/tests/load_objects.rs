@@ -53,6 +53,8 @@ impl Platform for Host {
         if a < self.text || a + dst.len() > self.text + TEXT_BYTES {
             return false;
         }
+        // SAFETY: `a..a + dst.len()` lies inside the leaked fake text (just
+        // checked), which is never freed; `dst` is a distinct buffer.
         unsafe { std::ptr::copy_nonoverlapping(a as *const u8, dst.as_mut_ptr(), dst.len()) };
         true
     }
@@ -160,6 +162,8 @@ fn check_placed_code(obj: &[u8], code: (usize, usize)) {
         let addr = helpers::address(name).unwrap_or_else(|| panic!("{name} is not a helper"));
         expected[offset as usize..offset as usize + 8].copy_from_slice(&addr.to_le_bytes());
     }
+    // SAFETY: `code` is the range the loader placed this script's code in,
+    // inside the leaked code area, and the script is still loaded.
     let placed = unsafe { std::slice::from_raw_parts(code.0 as *const u8, expected.len()) };
     assert_eq!(placed, &expected[..], "placed code differs from relocated .text");
     assert!(code.1 >= expected.len());
@@ -188,6 +192,8 @@ fn every_example_loads_attaches_and_unloads() {
         // Every probe is gone: the fake text is NOPs again.
         for &(_, start, size) in &syms {
             for a in (start..start + size).step_by(4) {
+                // SAFETY: every symbol lies in the leaked, word-aligned fake
+                // text, and no other thread writes it (tests are serialised).
                 assert_eq!(unsafe { *(a as *const u32) }, 0xd503_201f, "{name}: word at {a:#x} not restored");
             }
         }
@@ -336,11 +342,13 @@ fn two_scripts_on_one_function_detach_independently() {
     let mut out = String::new();
     script::unload(a, &mut out, OutputFormat::Text).unwrap();
     assert!(out.ends_with("\n\n\n@calls: 2\n"), "{out:?}");
+    // SAFETY: the first word of the leaked fake text; tests are serialised.
     assert_ne!(unsafe { *(host.text as *const u32) }, 0xd503_201f, "b still probes fib");
     hit(host.text, 3, 0);
     out.clear();
     script::unload(b, &mut out, OutputFormat::Text).unwrap();
     assert!(out.ends_with("\n\n\n@calls: 2\n"), "{out:?}");
+    // SAFETY: as above.
     assert_eq!(unsafe { *(host.text as *const u32) }, 0xd503_201f, "fib restored");
     assert_eq!(script::unload(a, &mut out, OutputFormat::Text), Err(script::UnloadError::NotLoaded));
 }
@@ -379,6 +387,8 @@ fn load_any(host: &Host, syms: &Vec<(&'static str, usize, usize)>, obj: &[u8], f
             script::unload(id, &mut out, OutputFormat::Text).expect("unload");
             assert_eq!(script::code_area::free_bytes(), free_before, "code memory leaked");
             for a in (host.text..host.text + 64 * example_symbol_names().len()).step_by(4) {
+                // SAFETY: the symbols' 64-byte slots fit in the leaked,
+                // word-aligned fake text (checked where they are laid out).
                 assert_eq!(unsafe { *(a as *const u32) }, 0xd503_201f, "a probe stayed armed at {a:#x}");
             }
             true

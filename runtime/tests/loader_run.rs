@@ -99,7 +99,7 @@ fn reads(name: &str) -> Option<abi::Handler> {
     unsafe extern "C" fn body(ctx: *const HandlerCtx) {
         let base = READABLE.as_ptr() as u64;
         let mut v = [0u8; 8];
-        // SAFETY (all blocks below): the runtime calls this handler with a
+        // SAFETY: (here and in the blocks below) the runtime calls this handler with a
         // live context, and each destination is a local array of at least
         // the length or capacity passed with it.
         unsafe {
