@@ -41,22 +41,22 @@ pub unsafe fn sync_icache(exec: usize, alias: usize) {
     // and leaves the flags alone, as the options declare.
     unsafe {
         core::arch::asm!(
-        // Clean the new word out of the data cache to the PoU, where the
-        // instruction side looks for it.
-        "dc cvau, {alias}",
-        // The clean must complete before the invalidate, or the I-cache
-        // could refill from the stale line.
-        "dsb ish",
-        // Drop any stale copy of the line from every I-cache in the
-        // inner-shareable domain (ic ivau is broadcast).
-        "ic ivau, {exec}",
-        // Wait for the invalidation to finish everywhere.
-        "dsb ish",
-        // Discard instructions this CPU already fetched past this point.
-        "isb",
-        alias = in(reg) alias,
-        exec = in(reg) exec,
-        options(nostack, preserves_flags),
+            // Clean the new word out of the data cache to the PoU, where the
+            // instruction side looks for it.
+            "dc cvau, {alias}",
+            // The clean must complete before the invalidate, or the I-cache
+            // could refill from the stale line.
+            "dsb ish",
+            // Drop any stale copy of the line from every I-cache in the
+            // inner-shareable domain (ic ivau is broadcast).
+            "ic ivau, {exec}",
+            // Wait for the invalidation to finish everywhere.
+            "dsb ish",
+            // Discard instructions this CPU already fetched past this point.
+            "isb",
+            alias = in(reg) alias,
+            exec = in(reg) exec,
+            options(nostack, preserves_flags),
         );
     }
 }
