@@ -397,7 +397,7 @@ fn decoder_agrees_with_objdump() {
     }
     if std::env::var_os("PROBEC_DECODE_GAPS").is_some() {
         let mut gaps: Vec<_> = gaps.into_iter().collect();
-        gaps.sort_by(|a, b| b.1 .0.cmp(&a.1 .0));
+        gaps.sort_by_key(|g| std::cmp::Reverse(g.1 .0));
         for (mnemonic, (count, example)) in gaps {
             eprintln!("gap: {count:6} {mnemonic:<12} e.g. {example:08x}");
         }
@@ -433,7 +433,7 @@ fn exclusive_sequences_found_by_scanning_back() {
     assert!(!inside_exclusive_sequence(&abandoned));
     // Only the last 16 words count.
     let mut far = vec![words[0]];
-    far.extend(std::iter::repeat(0xd503_201f).take(16));
+    far.extend(std::iter::repeat_n(0xd503_201f, 16));
     assert!(!inside_exclusive_sequence(&far));
     assert!(inside_exclusive_sequence(&far[..16]));
     // CASP and LDAR are not exclusives.

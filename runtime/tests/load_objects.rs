@@ -53,6 +53,8 @@ impl Platform for Host {
         if a < self.text || a + dst.len() > self.text + TEXT_BYTES {
             return false;
         }
+        // SAFETY: `a..a + dst.len()` lies inside the leaked fake text (just
+        // checked), which is never freed; `dst` is a distinct buffer.
         unsafe { std::ptr::copy_nonoverlapping(a as *const u8, dst.as_mut_ptr(), dst.len()) };
         true
     }
@@ -160,6 +162,8 @@ fn check_placed_code(obj: &[u8], code: (usize, usize)) {
         let addr = helpers::address(name).unwrap_or_else(|| panic!("{name} is not a helper"));
         expected[offset as usize..offset as usize + 8].copy_from_slice(&addr.to_le_bytes());
     }
+    // SAFETY: `code` is the range the loader placed this script's code in,
+    // inside the leaked code area, and the script is still loaded.
     let placed = unsafe { std::slice::from_raw_parts(code.0 as *const u8, expected.len()) };
     assert_eq!(placed, &expected[..], "placed code differs from relocated .text");
     assert!(code.1 >= expected.len());
@@ -188,6 +192,8 @@ fn every_example_loads_attaches_and_unloads() {
         // Every probe is gone: the fake text is NOPs again.
         for &(_, start, size) in &syms {
             for a in (start..start + size).step_by(4) {
+                // SAFETY: every symbol lies in the leaked, word-aligned fake
+                // text, and no other thread writes it (tests are serialised).
                 assert_eq!(unsafe { *(a as *const u32) }, 0xd503_201f, "{name}: word at {a:#x} not restored");
             }
         }
@@ -226,14 +232,21 @@ fn hit(addr: usize, arg0: u64, retval: u64) {
 /// exactly as the compiled code calls them.
 fn count_calls_native(name: &str) -> Option<abi::Handler> {
     unsafe extern "C" fn begin(ctx: *const HandlerCtx) {
-        helpers::printf(ctx, 0, std::ptr::null(), 0);
+        // SAFETY: the runtime calls this handler with a live context; format
+        // 0 has no arguments, so no bytes are read.
+        unsafe { helpers::printf(ctx, 0, std::ptr::null(), 0) };
     }
     unsafe extern "C" fn fib(ctx: *const HandlerCtx) {
-        let slot = helpers::map_lookup(ctx, 0, std::ptr::null()) as *const std::sync::atomic::AtomicU64;
-        (*slot).fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // SAFETY: the runtime calls this handler with a live context; map 0
+        // has no key, so the key pointer is not read.
+        let slot = unsafe { helpers::map_lookup(ctx, 0, std::ptr::null()) } as *const std::sync::atomic::AtomicU64;
+        // SAFETY: a keyless map's slot always exists (created on lookup) and
+        // is an 8-byte, 8-aligned value updated atomically.
+        unsafe { (*slot).fetch_add(1, std::sync::atomic::Ordering::Relaxed) };
     }
     unsafe extern "C" fn end(ctx: *const HandlerCtx) {
-        helpers::map_print(ctx, 0);
+        // SAFETY: the runtime calls this handler with a live context.
+        unsafe { helpers::map_print(ctx, 0) };
     }
     Some(match name {
         "BEGIN" => begin,
@@ -274,20 +287,25 @@ fn count_calls_runs_begin_hits_end_and_prints_maps() {
 /// one probe site; `probe`, `elapsed`, `reg("lr")` and `%-10s`.
 fn printf_trace_native(name: &str) -> Option<abi::Handler> {
     unsafe extern "C" fn entry(ctx: *const HandlerCtx) {
-        let c = &*ctx;
-        let frame = &*c.frame;
+        // SAFETY: the runtime calls this handler with a live context, whose
+        // `frame` points to the trapped frame for the duration of the call.
+        let (c, frame) = unsafe { (&*ctx, &*(*ctx).frame) };
         if frame.x[0] > 25 {
             let rec = [frame.x[0], u64::from(c.cpu), c.now_ns - c.start_ns, frame.x[30]];
-            helpers::printf(ctx, 0, rec.as_ptr() as *const u8, 32);
+            // SAFETY: live context; `rec` is the format's 32 argument bytes.
+            unsafe { helpers::printf(ctx, 0, rec.as_ptr() as *const u8, 32) };
         }
     }
     unsafe extern "C" fn ret(ctx: *const HandlerCtx) {
-        let c = &*ctx;
+        // SAFETY: the runtime calls this handler with a live context.
+        let c = unsafe { &*ctx };
         if c.retval > 100_000 {
             let mut rec = [0u8; 72];
-            helpers::ctx_str(ctx, abi::CTX_STR_PROBE, rec.as_mut_ptr(), 64);
+            // SAFETY: live context; `rec` has room for the 64 bytes.
+            unsafe { helpers::ctx_str(ctx, abi::CTX_STR_PROBE, rec.as_mut_ptr(), 64) };
             rec[64..].copy_from_slice(&c.retval.to_le_bytes());
-            helpers::printf(ctx, 1, rec.as_ptr(), 72);
+            // SAFETY: live context; `rec` is the format's 72 argument bytes.
+            unsafe { helpers::printf(ctx, 1, rec.as_ptr(), 72) };
         }
     }
     Some(match name {
@@ -324,11 +342,13 @@ fn two_scripts_on_one_function_detach_independently() {
     let mut out = String::new();
     script::unload(a, &mut out, OutputFormat::Text).unwrap();
     assert!(out.ends_with("\n\n\n@calls: 2\n"), "{out:?}");
+    // SAFETY: the first word of the leaked fake text; tests are serialised.
     assert_ne!(unsafe { *(host.text as *const u32) }, 0xd503_201f, "b still probes fib");
     hit(host.text, 3, 0);
     out.clear();
     script::unload(b, &mut out, OutputFormat::Text).unwrap();
     assert!(out.ends_with("\n\n\n@calls: 2\n"), "{out:?}");
+    // SAFETY: as above.
     assert_eq!(unsafe { *(host.text as *const u32) }, 0xd503_201f, "fib restored");
     assert_eq!(script::unload(a, &mut out, OutputFormat::Text), Err(script::UnloadError::NotLoaded));
 }
@@ -367,6 +387,8 @@ fn load_any(host: &Host, syms: &Vec<(&'static str, usize, usize)>, obj: &[u8], f
             script::unload(id, &mut out, OutputFormat::Text).expect("unload");
             assert_eq!(script::code_area::free_bytes(), free_before, "code memory leaked");
             for a in (host.text..host.text + 64 * example_symbol_names().len()).step_by(4) {
+                // SAFETY: the symbols' 64-byte slots fit in the leaked,
+                // word-aligned fake text (checked where they are laid out).
                 assert_eq!(unsafe { *(a as *const u32) }, 0xd503_201f, "a probe stayed armed at {a:#x}");
             }
             true

@@ -47,6 +47,8 @@ fn every_relocation_type_is_applied() {
     let obj = build(&s);
     let id = script::load(&obj, &syms(host), &opts()).unwrap_or_else(|e| panic!("{e}"));
     let (start, _) = script::code_range(id).unwrap();
+    // SAFETY: offsets below the placed code's length, in the leaked code
+    // area, while the script is loaded.
     let word = |o: usize| unsafe { *((start + o) as *const u32) };
     let lit = u64::from(word(0)) | (u64::from(word(4)) << 32);
     assert_eq!(lit, helpers::address(abi::HELPER_EXIT).unwrap());
@@ -60,6 +62,8 @@ fn every_relocation_type_is_applied() {
     let imm = (((adrp >> 5) & 0x7_ffff) << 2 | (adrp >> 29) & 3) as i64;
     let page = ((start as i64 + 12) & !0xfff) + ((imm << 43) >> 31);
     let addr = page as usize + ((add >> 10) & 0xfff) as usize;
+    // SAFETY: `addr` is what the relocated ADRP + ADD compute: byte 6 of
+    // the placed rodata (17 bytes), so 11 bytes are in bounds.
     let text = unsafe { std::slice::from_raw_parts(addr as *const u8, 11) };
     assert_eq!(text, b"from rodata");
     script::unload(id, &mut String::new(), OutputFormat::Text).unwrap();
@@ -226,6 +230,8 @@ fn attach_is_all_or_nothing() {
     assert!(e.to_string().ends_with("): the probe table is full"), "{e}");
     assert_eq!(script::code_area::free_bytes(), free);
     for a in (host.text..host.text + 16 * 80).step_by(4) {
+        // SAFETY: 80 16-byte symbols fit in the leaked fake text (4 KiB);
+        // tests are serialised.
         assert_eq!(unsafe { *(a as *const u32) }, 0xd503_201f, "rolled back at {a:#x}");
     }
     // Script code itself is never probed.

@@ -84,6 +84,8 @@ fn abs64_literals_are_data_not_code() {
     s.relocs = vec![(8 + 8, abi::HELPER_EXIT, elf::R_AARCH64_ABS64, 0)];
     let id = script::load(&build(&s), &syms(host), &opts()).unwrap_or_else(|e| panic!("{e}"));
     let (start, _) = script::code_range(id).unwrap();
+    // SAFETY: bytes 16..24 of the placed code are the literal's (the
+    // relocation's offset), in the leaked code area; the script is loaded.
     let lit = unsafe { ((start + 16) as *const u64).read_unaligned() };
     assert_eq!(lit, helpers::address(abi::HELPER_EXIT).unwrap(), "the literal was relocated");
     script::unload(id, &mut String::new(), OutputFormat::Text).unwrap();

@@ -24,7 +24,8 @@ static HITS: AtomicU64 = AtomicU64::new(0);
 
 fn exit_in_begin(name: &str) -> Option<abi::Handler> {
     unsafe extern "C" fn begin(ctx: *const HandlerCtx) {
-        helpers::exit(ctx);
+        // SAFETY: the runtime calls this handler with a live context.
+        unsafe { helpers::exit(ctx) };
     }
     unsafe extern "C" fn count(_: *const HandlerCtx) {
         HITS.fetch_add(1, Ordering::SeqCst);
@@ -47,13 +48,18 @@ fn exit_in_begin_keeps_handlers_off_and_end_still_runs() {
 fn keyed_inserts(name: &str) -> Option<abi::Handler> {
     unsafe extern "C" fn fill(ctx: *const HandlerCtx) {
         for k in 0u64..5 {
-            let p = helpers::map_lookup(ctx, 0, k.to_le_bytes().as_ptr()) as *const AtomicU64;
+            // SAFETY: the runtime calls this handler with a live context; the
+            // key is 8 bytes, map 0's key size.
+            let p = unsafe { helpers::map_lookup(ctx, 0, k.to_le_bytes().as_ptr()) } as *const AtomicU64;
             if !p.is_null() {
-                (*p).fetch_add(1, Ordering::Relaxed);
+                // SAFETY: a non-null slot is map 0's 8-byte, 8-aligned value,
+                // which lives as long as the script and is updated atomically.
+                unsafe { (*p).fetch_add(1, Ordering::Relaxed) };
             }
         }
         for i in 0..40i64 {
-            helpers::printf(ctx, 0, i.to_le_bytes().as_ptr(), 8);
+            // SAFETY: live context as above; `args` points to the 8 bytes.
+            unsafe { helpers::printf(ctx, 0, i.to_le_bytes().as_ptr(), 8) };
         }
     }
     unsafe extern "C" fn noop(_: *const HandlerCtx) {}
@@ -93,29 +99,45 @@ fn reads(name: &str) -> Option<abi::Handler> {
     unsafe extern "C" fn body(ctx: *const HandlerCtx) {
         let base = READABLE.as_ptr() as u64;
         let mut v = [0u8; 8];
-        assert_eq!(helpers::read(ctx, v.as_mut_ptr(), base + 1, 4), 0);
-        assert_eq!(&v[..4], b"1234");
-        assert_eq!(helpers::read(ctx, v.as_mut_ptr(), 16, 8), 1, "unreadable");
-        assert_eq!(v, [0; 8], "zero-filled");
-        assert_eq!(helpers::read(ctx, v.as_mut_ptr(), base, 3), 1, "odd sizes are refused");
+        // SAFETY: (here and in the blocks below) the runtime calls this handler with a
+        // live context, and each destination is a local array of at least
+        // the length or capacity passed with it.
+        unsafe {
+            assert_eq!(helpers::read(ctx, v.as_mut_ptr(), base + 1, 4), 0);
+            assert_eq!(&v[..4], b"1234");
+            assert_eq!(helpers::read(ctx, v.as_mut_ptr(), 16, 8), 1, "unreadable");
+            assert_eq!(v, [0; 8], "zero-filled");
+            assert_eq!(helpers::read(ctx, v.as_mut_ptr(), base, 3), 1, "odd sizes are refused");
+        }
         let mut s = [0xffu8; 16];
-        assert_eq!(helpers::read_str(ctx, s.as_mut_ptr(), 16, base + 30, 100), 0);
-        assert_eq!(&s, b"uvwxyz\0\0\0\0\0\0\0\0\0\0", "NUL-padded");
-        assert_eq!(helpers::read_str(ctx, s.as_mut_ptr(), 16, base, 100), 0);
-        assert_eq!(&s, b"0123456789abcde\x01", "truncated: marker");
-        assert_eq!(helpers::read_str(ctx, s.as_mut_ptr(), 16, base, 4), 0);
-        assert_eq!(&s[..5], b"0123\0");
-        assert_eq!(s[15], 1, "str(p, 4) of a longer string is truncated too");
-        assert_eq!(helpers::read_str(ctx, s.as_mut_ptr(), 16, 0, 100), 1);
-        assert_eq!(s, [0; 16], "empty on a fault");
-        assert_eq!(helpers::ctx_value(ctx, 0), 42);
+        // SAFETY: as above (`s` holds 16 bytes).
+        unsafe {
+            assert_eq!(helpers::read_str(ctx, s.as_mut_ptr(), 16, base + 30, 100), 0);
+            assert_eq!(&s, b"uvwxyz\0\0\0\0\0\0\0\0\0\0", "NUL-padded");
+            assert_eq!(helpers::read_str(ctx, s.as_mut_ptr(), 16, base, 100), 0);
+            assert_eq!(&s, b"0123456789abcde\x01", "truncated: marker");
+            assert_eq!(helpers::read_str(ctx, s.as_mut_ptr(), 16, base, 4), 0);
+            assert_eq!(&s[..5], b"0123\0");
+            assert_eq!(s[15], 1, "str(p, 4) of a longer string is truncated too");
+            assert_eq!(helpers::read_str(ctx, s.as_mut_ptr(), 16, 0, 100), 1);
+            assert_eq!(s, [0; 16], "empty on a fault");
+        }
+        // SAFETY: as above.
+        assert_eq!(unsafe { helpers::ctx_value(ctx, 0) }, 42);
         let mut f = [0u8; 8];
-        helpers::ctx_str(ctx, abi::CTX_STR_FUNC, f.as_mut_ptr(), 8);
-        assert_eq!(&f, b"target\0\0");
-        helpers::ctx_str(ctx, abi::CTX_STR_PROBE, f.as_mut_ptr(), 8);
-        assert_eq!(&f, b"kprobe:\x01");
-        helpers::printf(ctx, 9, std::ptr::null(), 0); // no such format: counted
-        helpers::map_lookup(ctx, 7, std::ptr::null()); // no such map: counted
+        // SAFETY: as above (`f` holds 8 bytes).
+        unsafe {
+            helpers::ctx_str(ctx, abi::CTX_STR_FUNC, f.as_mut_ptr(), 8);
+            assert_eq!(&f, b"target\0\0");
+            helpers::ctx_str(ctx, abi::CTX_STR_PROBE, f.as_mut_ptr(), 8);
+            assert_eq!(&f, b"kprobe:\x01");
+        }
+        // SAFETY: as above; a zero length needs no argument bytes, and the
+        // helper rejects the bad map index before reading the key.
+        unsafe {
+            helpers::printf(ctx, 9, std::ptr::null(), 0); // no such format: counted
+            helpers::map_lookup(ctx, 7, std::ptr::null()); // no such map: counted
+        }
     }
     unsafe extern "C" fn noop(_: *const HandlerCtx) {}
     Some(if name == "kprobe:target" { body } else { noop })

@@ -25,16 +25,20 @@ fn key(k: u64) -> [u8; 8] {
 
 /// Add one to the count of `k` (as compiled `count()` does).
 fn bump(m: &Map, k: u64) -> bool {
+    // SAFETY: the key buffer holds the map's 8 key bytes.
     let p = unsafe { m.lookup(key(k).as_ptr()) } as *const AtomicU64;
     if p.is_null() {
         return false;
     }
+    // SAFETY: non-null: value slots are `AtomicU64` words of `m`, which outlives this use.
     unsafe { (*p).fetch_add(1, Ordering::Relaxed) };
     true
 }
 
 fn count(m: &Map, k: u64) -> Option<u64> {
+    // SAFETY: the key buffer holds the map's 8 key bytes.
     let p = unsafe { m.find(key(k).as_ptr()) } as *const AtomicU64;
+    // SAFETY: non-null: value slots are `AtomicU64` words of `m`, which outlives this use.
     (!p.is_null()).then(|| unsafe { (*p).load(Ordering::Relaxed) })
 }
 
@@ -50,11 +54,13 @@ fn insert_lookup_find_delete() {
     assert!(bump(&m, 9));
     assert_eq!((count(&m, 7), count(&m, 9)), (Some(3), Some(1)));
     assert_eq!(m.entries().len(), 2);
+    // SAFETY: the key buffer holds the map's 8 key bytes.
     unsafe { m.delete(key(7).as_ptr()) };
     assert_eq!(count(&m, 7), None);
     assert_eq!(m.entries().len(), 1);
     assert!(bump(&m, 7), "a deleted key comes back");
     assert_eq!(count(&m, 7), Some(1), "recreated zeroed");
+    // SAFETY: as above.
     unsafe { m.delete(key(12345).as_ptr()) }; // absent: no effect
     assert_eq!(m.entries().len(), 2);
 }
@@ -81,7 +87,10 @@ fn zero_keeps_keys_and_clear_removes_them() {
 fn map_without_keys_has_one_slot() {
     let m = Map::new(&spec(1, 0)).unwrap();
     for _ in 0..4 {
+        // SAFETY: a map without keys never reads the key pointer.
         let p = unsafe { m.lookup(std::ptr::null()) } as *const AtomicU64;
+        // SAFETY: a keyless map's one slot always exists (capacity 1), and
+        // value slots are `AtomicU64` words of `m`, which outlives this use.
         unsafe { (*p).fetch_add(2, Ordering::Relaxed) };
     }
     let e = m.entries();
@@ -103,6 +112,7 @@ fn full_map_drops_new_keys_and_counts_them() {
     assert_eq!(count(&m, 2), Some(2));
     // A deleted key keeps its value slot (see the module docs): the same
     // key comes back, a new one is still dropped until clear().
+    // SAFETY: the key buffer holds the map's 8 key bytes.
     unsafe { m.delete(key(1).as_ptr()) };
     assert!(!bump(&m, 6));
     assert!(bump(&m, 1));
@@ -113,8 +123,12 @@ fn full_map_drops_new_keys_and_counts_them() {
 #[test]
 fn null_key_for_a_keyed_map_is_an_error_not_a_crash() {
     let m = Map::new(&spec(4, 1)).unwrap();
+    // SAFETY: the map checks for a null key before reading it (what this
+    // test shows), so nothing is dereferenced.
     assert!(unsafe { m.lookup(std::ptr::null()) }.is_null());
+    // SAFETY: as above.
     assert!(unsafe { m.find(std::ptr::null()) }.is_null());
+    // SAFETY: as above.
     unsafe { m.delete(std::ptr::null()) };
     assert_eq!(m.errors(), 1);
 }
@@ -130,7 +144,10 @@ fn string_keys_compare_bytewise() {
     let mut b = a;
     b[15] = 1; // same text, truncation marker set: a different key
     for k in [&a, &a, &b] {
+        // SAFETY: `k` holds the map's 16 key bytes.
         let p = unsafe { m.lookup(k.as_ptr()) } as *const AtomicU64;
+        // SAFETY: two keys fit (capacity 8), so the slot is non-null, and
+        // value slots are `AtomicU64` words of `m`, which outlives this use.
         unsafe { (*p).fetch_add(1, Ordering::Relaxed) };
     }
     let mut e = m.entries();

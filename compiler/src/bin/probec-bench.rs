@@ -110,7 +110,7 @@ fn main() {
     if cfg!(debug_assertions) {
         println!("note: debug build; use --release for meaningful numbers");
     }
-    println!("{:<44} {:>6} {:>12} {:>12} {:>10}  {}", "script", "probes", "median ms", "peak heap MB", "object B", "goal");
+    println!("{:<44} {:>6} {:>12} {:>12} {:>10}  goal", "script", "probes", "median ms", "peak heap MB", "object B");
     let mut all_ok = true;
     for r in &rows {
         let ms = r.median.as_secs_f64() * 1e3;

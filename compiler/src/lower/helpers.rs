@@ -3,7 +3,7 @@
 
 use cranelift_codegen::ir::types::{I32, I64};
 use cranelift_codegen::ir::{AbiParam, Signature};
-use cranelift_module::{FuncId, Linkage, Module, ModuleResult};
+use cranelift_module::{FuncId, Linkage, Module, ModuleError};
 use cranelift_object::ObjectModule;
 use probec_abi as abi;
 
@@ -57,8 +57,9 @@ pub struct Helpers {
 }
 
 impl Helpers {
-    /// The module's id for `h`, declaring it as an import if new.
-    pub fn id(&mut self, module: &mut ObjectModule, h: Helper) -> ModuleResult<FuncId> {
+    /// The module's id for `h`, declaring it as an import if new. The error
+    /// is boxed: `ModuleError` is large, and the caller only checks for one.
+    pub fn id(&mut self, module: &mut ObjectModule, h: Helper) -> Result<FuncId, Box<ModuleError>> {
         if let Some(id) = self.ids[h as usize] {
             return Ok(id);
         }
@@ -69,7 +70,7 @@ impl Helpers {
         if ret {
             sig.returns.push(AbiParam::new(I64));
         }
-        let id = module.declare_function(h.symbol(), Linkage::Import, &sig)?;
+        let id = module.declare_function(h.symbol(), Linkage::Import, &sig).map_err(Box::new)?;
         self.ids[h as usize] = Some(id);
         Ok(id)
     }

@@ -41,14 +41,16 @@ pub struct Stacks([CpuStack; MAX_CPUS]);
 // references into this memory.
 unsafe impl Sync for Stacks {}
 
-const EMPTY: CpuStack = CpuStack {
-    _landing: UnsafeCell::new([0; LANDING_SIZE]),
-    _guard: UnsafeCell::new([0; GUARD_SIZE]),
-    _stack: UnsafeCell::new([0; STACK_SIZE]),
-};
-
 #[link_section = ".stacks"]
-pub static STACKS: Stacks = Stacks([EMPTY; MAX_CPUS]);
+pub static STACKS: Stacks = Stacks(
+    [const {
+        CpuStack {
+            _landing: UnsafeCell::new([0; LANDING_SIZE]),
+            _guard: UnsafeCell::new([0; GUARD_SIZE]),
+            _stack: UnsafeCell::new([0; STACK_SIZE]),
+        }
+    }; MAX_CPUS],
+);
 
 const _: () = assert!(core::mem::size_of::<CpuStack>() == STACK_STRIDE);
 

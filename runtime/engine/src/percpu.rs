@@ -133,7 +133,9 @@ impl PerCpu {
     /// the stack may be live (handlers are never called while one is).
     #[allow(clippy::mut_from_ref)]
     pub unsafe fn returns(&self) -> &mut Vec<ReturnInstance> {
-        &mut *self.returns.get()
+        // SAFETY: the caller is the owning CPU in exception context with no
+        // other reference to the stack live, so this borrow is unique.
+        unsafe { &mut *self.returns.get() }
     }
 
     /// Capacity of the return stack (pushes beyond it are refused; the

@@ -88,7 +88,9 @@ impl ProbeRecord {
     /// # Safety
     /// Caller holds the registry lock and the entry is unpublished.
     pub unsafe fn set_config(&self, config: ProbeConfig) {
-        *self.config.get() = config;
+        // SAFETY: the caller holds the registry lock and the entry is
+        // unpublished, so no other reference to the config exists.
+        unsafe { *self.config.get() = config };
         self.hits.store(0, Ordering::Relaxed);
         self.missed.store(0, Ordering::Relaxed);
     }

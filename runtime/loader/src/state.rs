@@ -112,6 +112,10 @@ impl Attachment {
 /// # Safety
 /// `ctx` is null or a context built by [`Attachment::call`].
 pub unsafe fn attachment<'a>(ctx: *const HandlerCtx) -> Option<&'a Attachment> {
-    let ctx = ctx.as_ref()?;
-    (ctx.runtime as *const Attachment).as_ref()
+    // SAFETY: `ctx` is null or a live context built by `Attachment::call`
+    // (the caller's contract); `as_ref` handles null.
+    let ctx = unsafe { ctx.as_ref() }?;
+    // SAFETY: `Attachment::call` set `runtime` to the attachment running the
+    // handler, which outlives the handler call and so this borrow's use.
+    unsafe { (ctx.runtime as *const Attachment).as_ref() }
 }

@@ -41,8 +41,11 @@ fn map_of(a: &Attachment, map: u32) -> Option<&super::maps::Map> {
 /// # Safety
 /// `ctx` comes from the runtime; `key` points to the map's key bytes.
 pub unsafe extern "C" fn map_lookup(ctx: *const HandlerCtx, map: u32, key: *const u8) -> *mut u8 {
-    match attachment(ctx).and_then(|a| map_of(a, map)) {
-        Some(m) => m.lookup(key),
+    // SAFETY: `ctx` comes from the runtime (caller's contract), so it is a
+    // context built by `Attachment::call`.
+    match unsafe { attachment(ctx) }.and_then(|a| map_of(a, map)) {
+        // SAFETY: `key` points to the map's key bytes (caller's contract).
+        Some(m) => unsafe { m.lookup(key) },
         None => core::ptr::null_mut(),
     }
 }
@@ -52,8 +55,11 @@ pub unsafe extern "C" fn map_lookup(ctx: *const HandlerCtx, map: u32, key: *cons
 /// # Safety
 /// As for [`map_lookup`].
 pub unsafe extern "C" fn map_find(ctx: *const HandlerCtx, map: u32, key: *const u8) -> *const u8 {
-    match attachment(ctx).and_then(|a| map_of(a, map)) {
-        Some(m) => m.find(key),
+    // SAFETY: `ctx` comes from the runtime (caller's contract), so it is a
+    // context built by `Attachment::call`.
+    match unsafe { attachment(ctx) }.and_then(|a| map_of(a, map)) {
+        // SAFETY: `key` points to the map's key bytes (caller's contract).
+        Some(m) => unsafe { m.find(key) },
         None => core::ptr::null(),
     }
 }
@@ -63,8 +69,11 @@ pub unsafe extern "C" fn map_find(ctx: *const HandlerCtx, map: u32, key: *const 
 /// # Safety
 /// As for [`map_lookup`].
 pub unsafe extern "C" fn map_delete(ctx: *const HandlerCtx, map: u32, key: *const u8) {
-    if let Some(m) = attachment(ctx).and_then(|a| map_of(a, map)) {
-        m.delete(key);
+    // SAFETY: `ctx` comes from the runtime (caller's contract), so it is a
+    // context built by `Attachment::call`.
+    if let Some(m) = unsafe { attachment(ctx) }.and_then(|a| map_of(a, map)) {
+        // SAFETY: `key` points to the map's key bytes (caller's contract).
+        unsafe { m.delete(key) };
     }
 }
 
@@ -74,9 +83,12 @@ pub unsafe extern "C" fn map_delete(ctx: *const HandlerCtx, map: u32, key: *cons
 /// # Safety
 /// `ctx` comes from the runtime.
 pub unsafe extern "C" fn map_print(ctx: *const HandlerCtx, map: u32) {
-    if let Some(a) = attachment(ctx) {
+    // SAFETY: `ctx` comes from the runtime (caller's contract), so it is a
+    // context built by `Attachment::call`.
+    if let Some(a) = unsafe { attachment(ctx) } {
         if map_of(a, map).is_some() {
-            write_record(a, ctx, record_kind::PRINT_MAP, map, &[]);
+            // SAFETY: `ctx` is the live context `a` came from.
+            unsafe { write_record(a, ctx, record_kind::PRINT_MAP, map, &[]) };
         }
     }
 }
@@ -86,7 +98,9 @@ pub unsafe extern "C" fn map_print(ctx: *const HandlerCtx, map: u32) {
 /// # Safety
 /// `ctx` comes from the runtime.
 pub unsafe extern "C" fn map_clear(ctx: *const HandlerCtx, map: u32) {
-    if let Some(m) = attachment(ctx).and_then(|a| map_of(a, map)) {
+    // SAFETY: `ctx` comes from the runtime (caller's contract), so it is a
+    // context built by `Attachment::call`.
+    if let Some(m) = unsafe { attachment(ctx) }.and_then(|a| map_of(a, map)) {
         m.clear();
     }
 }
@@ -96,13 +110,20 @@ pub unsafe extern "C" fn map_clear(ctx: *const HandlerCtx, map: u32) {
 /// # Safety
 /// `ctx` comes from the runtime.
 pub unsafe extern "C" fn map_zero(ctx: *const HandlerCtx, map: u32) {
-    if let Some(m) = attachment(ctx).and_then(|a| map_of(a, map)) {
+    // SAFETY: `ctx` comes from the runtime (caller's contract), so it is a
+    // context built by `Attachment::call`.
+    if let Some(m) = unsafe { attachment(ctx) }.and_then(|a| map_of(a, map)) {
         m.zero();
     }
 }
 
+/// Write a record to the ring of the CPU running the handler.
+///
+/// # Safety
+/// `ctx` points to a live context built by [`Attachment::call`] for `a`.
 unsafe fn write_record(a: &Attachment, ctx: *const HandlerCtx, kind: u16, id: u32, payload: &[u8]) {
-    let cpu = (*ctx).cpu;
+    // SAFETY: `ctx` points to a live context (this function's contract).
+    let cpu = unsafe { (*ctx).cpu };
     let rings = &a.state().rings;
     // A CPU number beyond the rings (a misbehaving platform) cannot pick
     // another CPU's ring without breaking its single-writer rule: count it.
@@ -119,11 +140,20 @@ unsafe fn write_record(a: &Attachment, ctx: *const HandlerCtx, kind: u16, id: u3
 /// # Safety
 /// `ctx` comes from the runtime; `args` points to `len` readable bytes.
 pub unsafe extern "C" fn printf(ctx: *const HandlerCtx, format: u32, args: *const u8, len: u32) {
-    let Some(a) = attachment(ctx) else { return };
+    // SAFETY: `ctx` comes from the runtime (caller's contract), so it is a
+    // context built by `Attachment::call`.
+    let Some(a) = (unsafe { attachment(ctx) }) else { return };
     match a.state().record_sizes.get(format as usize) {
         Some(&size) if size == len && (len == 0 || !args.is_null()) => {
-            let payload = if len == 0 { &[][..] } else { core::slice::from_raw_parts(args, len as usize) };
-            write_record(a, ctx, record_kind::PRINTF, format, payload);
+            let payload = if len == 0 {
+                &[][..]
+            } else {
+                // SAFETY: `args` is non-null here and points to `len`
+                // readable bytes (caller's contract).
+                unsafe { core::slice::from_raw_parts(args, len as usize) }
+            };
+            // SAFETY: `ctx` is the live context `a` came from.
+            unsafe { write_record(a, ctx, record_kind::PRINTF, format, payload) };
         }
         _ => a.count_error(),
     }
@@ -139,7 +169,9 @@ fn platform() -> Option<&'static dyn crate::Platform> {
 /// # Safety
 /// `ctx` comes from the runtime; `dst` points to `len` writable bytes.
 pub unsafe extern "C" fn read(ctx: *const HandlerCtx, dst: *mut u8, src: u64, len: u64) -> u64 {
-    let Some(a) = attachment(ctx) else { return 1 };
+    // SAFETY: `ctx` comes from the runtime (caller's contract), so it is a
+    // context built by `Attachment::call`.
+    let Some(a) = (unsafe { attachment(ctx) }) else { return 1 };
     if dst.is_null() || !matches!(len, 1 | 2 | 4 | 8) {
         a.count_error();
         return 1;
@@ -151,7 +183,9 @@ pub unsafe extern "C" fn read(ctx: *const HandlerCtx, dst: *mut u8, src: u64, le
         buf = [0; 8];
         a.count_error();
     }
-    core::ptr::copy_nonoverlapping(buf.as_ptr(), dst, n);
+    // SAFETY: `dst` is non-null and points to `len` (= `n`, at most 8)
+    // writable bytes (caller's contract); `buf` is a distinct local.
+    unsafe { core::ptr::copy_nonoverlapping(buf.as_ptr(), dst, n) };
     u64::from(!ok)
 }
 
@@ -184,12 +218,16 @@ fn read_bytes_to_nul(p: &dyn crate::Platform, addr: u64, chunk: &mut [u8]) -> bo
 /// # Safety
 /// `ctx` comes from the runtime; `dst` points to `cap` writable bytes.
 pub unsafe extern "C" fn read_str(ctx: *const HandlerCtx, dst: *mut u8, cap: u64, src: u64, limit: u64) -> u64 {
-    let Some(a) = attachment(ctx) else { return 1 };
+    // SAFETY: `ctx` comes from the runtime (caller's contract), so it is a
+    // context built by `Attachment::call`.
+    let Some(a) = (unsafe { attachment(ctx) }) else { return 1 };
     if dst.is_null() || cap == 0 {
         a.count_error();
         return 1;
     }
-    let out = core::slice::from_raw_parts_mut(dst, cap as usize);
+    // SAFETY: `dst` is non-null and points to `cap` writable bytes
+    // (caller's contract), used only through `out` in this call.
+    let out = unsafe { core::slice::from_raw_parts_mut(dst, cap as usize) };
     out.fill(0);
     let Some(p) = platform() else { return 1 };
     let max = limit.min(cap - 1);
@@ -227,7 +265,9 @@ pub unsafe extern "C" fn read_str(ctx: *const HandlerCtx, dst: *mut u8, cap: u64
 /// # Safety
 /// `ctx` comes from the runtime; `dst` points to `cap` writable bytes.
 pub unsafe extern "C" fn ctx_str(ctx: *const HandlerCtx, which: u32, dst: *mut u8, cap: u64) {
-    let Some(a) = attachment(ctx) else { return };
+    // SAFETY: `ctx` comes from the runtime (caller's contract), so it is a
+    // context built by `Attachment::call`.
+    let Some(a) = (unsafe { attachment(ctx) }) else { return };
     if dst.is_null() || cap == 0 {
         a.count_error();
         return;
@@ -240,7 +280,9 @@ pub unsafe extern "C" fn ctx_str(ctx: *const HandlerCtx, which: u32, dst: *mut u
             ""
         }
     };
-    let out = core::slice::from_raw_parts_mut(dst, cap as usize);
+    // SAFETY: `dst` is non-null and points to `cap` writable bytes
+    // (caller's contract), used only through `out` in this call.
+    let out = unsafe { core::slice::from_raw_parts_mut(dst, cap as usize) };
     out.fill(0);
     let n = text.len().min(cap as usize - 1);
     out[..n].copy_from_slice(&text.as_bytes()[..n]);
@@ -254,7 +296,9 @@ pub unsafe extern "C" fn ctx_str(ctx: *const HandlerCtx, which: u32, dst: *mut u
 /// # Safety
 /// `ctx` comes from the runtime.
 pub unsafe extern "C" fn ctx_value(ctx: *const HandlerCtx, require: u32) -> u64 {
-    let Some(a) = attachment(ctx) else { return 0 };
+    // SAFETY: `ctx` comes from the runtime (caller's contract), so it is a
+    // context built by `Attachment::call`.
+    let Some(a) = (unsafe { attachment(ctx) }) else { return 0 };
     let value = a.state().requires.get(require as usize).and_then(|name| platform()?.context_value(name));
     value.unwrap_or_else(|| {
         a.count_error();
@@ -268,7 +312,9 @@ pub unsafe extern "C" fn ctx_value(ctx: *const HandlerCtx, require: u32) -> u64 
 /// # Safety
 /// `ctx` comes from the runtime.
 pub unsafe extern "C" fn exit(ctx: *const HandlerCtx) {
-    if let Some(a) = attachment(ctx) {
+    // SAFETY: `ctx` comes from the runtime (caller's contract), so it is a
+    // context built by `Attachment::call`.
+    if let Some(a) = unsafe { attachment(ctx) } {
         let s = a.state();
         s.exit.store(true, Ordering::Release);
         s.active.store(false, Ordering::Release);

@@ -83,11 +83,15 @@ pub fn text_addr(p: &FakePlatform, i: usize) -> usize {
 
 /// Write text word `i` (as the kernel's build would have).
 pub fn set_text(p: &FakePlatform, i: usize, word: u32) {
+    // SAFETY: callers pass `i < TEXT_WORDS`, a word of the leaked fake
+    // text (never freed); tests are serialised, so nothing else writes it.
     unsafe { std::ptr::write_volatile(text_addr(p, i) as *mut u32, word) }
 }
 
 /// Read the word at `addr`.
 pub fn word(addr: usize) -> u32 {
+    // SAFETY: callers pass a word-aligned address in the leaked fake text
+    // or executable area (probe sites and XOL slots), never freed.
     unsafe { std::ptr::read_volatile(addr as *const u32) }
 }
 

@@ -337,6 +337,7 @@ pub fn refused(obj: &[u8], options: &LoadOptions) -> String {
     let e =
         script::load(obj, &syms(host), options).map(|id| script::unload(id, &mut String::new(), OutputFormat::Text)).expect_err("refused");
     assert_eq!(script::code_area::free_bytes(), free);
+    // SAFETY: the first word of the leaked fake text; tests are serialised.
     assert_eq!(unsafe { *(host.text as *const u32) }, 0xd503_201f, "nothing armed");
     e.to_string()
 }

@@ -117,7 +117,7 @@ fn build(t: &mut Tables) {
     // unmapped so that NULL dereferences fault.
     for (i, entry) in t.l2_mmio.0.iter_mut().enumerate() {
         let pa = i * BLOCK_2M;
-        if pa >= layout::MMIO_BASE && pa < layout::MMIO_END {
+        if (layout::MMIO_BASE..layout::MMIO_END).contains(&pa) {
             *entry = pa as u64 | DEVICE | DESC_BLOCK;
         }
     }
@@ -179,31 +179,37 @@ unsafe fn enable(ttbr0: u64) {
     invalidate_dcache_range(layout::image().start, layout::image().end);
 
     let mmfr0: u64;
-    asm!("mrs {}, id_aa64mmfr0_el1", out(reg) mmfr0, options(nomem, nostack, preserves_flags));
+    // SAFETY: reading ID_AA64MMFR0_EL1 has no side effects.
+    unsafe { asm!("mrs {}, id_aa64mmfr0_el1", out(reg) mmfr0, options(nomem, nostack, preserves_flags)) };
     let ips = (mmfr0 & 0xf).min(0b101); // PARange, at most 48 bits
     let tcr = TCR_T0SZ | TCR_IRGN0_WBWA | TCR_ORGN0_WBWA | TCR_SH0_INNER | TCR_TG0_4K | TCR_EPD1 | (ips << TCR_IPS_SHIFT);
     let sctlr = SCTLR_EL1_RES1 | SCTLR_M | SCTLR_C | SCTLR_SA | SCTLR_I | SCTLR_WXN;
 
-    asm!(
-        "msr mair_el1, {mair}",
-        "msr tcr_el1, {tcr}",
-        "msr ttbr0_el1, {ttbr0}",
-        "dsb ish",          // table writes complete before the walker can see them
-        "isb",
-        "tlbi vmalle1",     // no stale translations from before
-        "dsb nsh",
-        "isb",
-        "msr sctlr_el1, {sctlr}",
-        "isb",
-        "ic iallu",         // discard instructions fetched with the MMU off
-        "dsb nsh",
-        "isb",
-        mair = in(reg) MAIR,
-        tcr = in(reg) tcr,
-        ttbr0 = in(reg) ttbr0,
-        sctlr = in(reg) sctlr,
-        options(nostack, preserves_flags)
-    );
+    // SAFETY: `ttbr0` points to complete tables that identity map the code,
+    // stack and data in use (the caller's contract), so execution carries
+    // on at the same addresses once the MMU is on.
+    unsafe {
+        asm!(
+            "msr mair_el1, {mair}",
+            "msr tcr_el1, {tcr}",
+            "msr ttbr0_el1, {ttbr0}",
+            "dsb ish",          // table writes complete before the walker can see them
+            "isb",
+            "tlbi vmalle1",     // no stale translations from before
+            "dsb nsh",
+            "isb",
+            "msr sctlr_el1, {sctlr}",
+            "isb",
+            "ic iallu",         // discard instructions fetched with the MMU off
+            "dsb nsh",
+            "isb",
+            mair = in(reg) MAIR,
+            tcr = in(reg) tcr,
+            ttbr0 = in(reg) ttbr0,
+            sctlr = in(reg) sctlr,
+            options(nostack, preserves_flags)
+        );
+    }
 }
 
 /// `DC IVAC` over [start, end): invalidate data cache lines to the point of

@@ -48,8 +48,8 @@ const _: () = {
     assert!(OFFSET_SP == OFFSET_X + 31 * 8); // x30 and sp are one STP
     assert!(OFFSET_PSTATE == OFFSET_PC + 8); // elr and spsr are one STP
     assert!(OFFSET_FPCR == OFFSET_FPSR + 8); // fpsr and fpcr are one STP
-    assert!(OFFSET_V % 16 == 0); // Q registers stored at 16-byte alignment
-    assert!(FRAME_SIZE % 16 == 0 && FRAME_SIZE == OFFSET_V + 32 * 16);
+    assert!(OFFSET_V.is_multiple_of(16)); // Q registers stored at 16-byte alignment
+    assert!(FRAME_SIZE.is_multiple_of(16) && FRAME_SIZE == OFFSET_V + 32 * 16);
     assert!(FRAME_SIZE <= 4095); // fits SUB/ADD's 12-bit immediate
 };
 

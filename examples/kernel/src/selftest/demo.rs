@@ -36,8 +36,8 @@ impl Log2Hist {
         println!("{name}:");
         for (bucket, &count) in counts.iter().enumerate().take(last + 1).skip(first) {
             let label = match bucket {
-                0 => alloc::format!("[0]"),
-                1 => alloc::format!("[1]"),
+                0 => alloc::string::String::from("[0]"),
+                1 => alloc::string::String::from("[1]"),
                 b => alloc::format!("[{}, {})", human(1 << (b - 1)), human(1 << b)),
             };
             let bar = (count * 52 / max) as usize;
@@ -51,7 +51,7 @@ impl Log2Hist {
 fn human(v: u64) -> alloc::string::String {
     const UNITS: [(u64, &str); 4] = [(1 << 40, "T"), (1 << 30, "G"), (1 << 20, "M"), (1 << 10, "K")];
     for (size, unit) in UNITS {
-        if v >= size && v % size == 0 {
+        if v >= size && v.is_multiple_of(size) {
             return alloc::format!("{}{unit}", v / size);
         }
     }

@@ -204,7 +204,7 @@ pub fn run(cmdline: &CmdLine) -> i32 {
     if args.is_empty() {
         chosen.extend(SETS.iter().map(|s| (s, s.default_n)));
     } else {
-        if args.len() % 2 != 0 {
+        if !args.len().is_multiple_of(2) {
             println!("{USAGE}");
             return USAGE_EXIT_STATUS;
         }

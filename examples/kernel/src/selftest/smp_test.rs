@@ -340,7 +340,7 @@ pub fn run(args: &[String], entry_el: u64) -> i32 {
                         // the code while attach patched it (board/smp.rs): then
                         // rewrite the words and wait for another call, a
                         // few times at most.
-                        let waited = (rng >> 8) % 4 != 0;
+                        let waited = !(rng >> 8).is_multiple_of(4);
                         if waited {
                             for _ in 0..3 {
                                 let begun = STARTED[t].load(SeqCst);

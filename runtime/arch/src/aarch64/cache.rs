@@ -22,8 +22,11 @@ pub unsafe fn patch_word(exec: usize, alias: usize, word: u32) {
     // old or the new word when both are BRK or when the change is to/from a
     // BRK, without stopping the machine. That is why arming and disarming
     // are single stores and never a sequence.
-    core::ptr::write_volatile(alias as *mut u32, word);
-    sync_icache(exec, alias);
+    // SAFETY: the caller guarantees `alias` is a writable, 4-byte aligned
+    // mapping of the word at `exec`.
+    unsafe { core::ptr::write_volatile(alias as *mut u32, word) };
+    // SAFETY: both addresses are mapped (the caller's contract above).
+    unsafe { sync_icache(exec, alias) };
 }
 
 /// Clean the data cache line holding `alias` to the Point of Unification
@@ -33,24 +36,29 @@ pub unsafe fn patch_word(exec: usize, alias: usize, word: u32) {
 /// Both addresses must be mapped.
 #[cfg(target_arch = "aarch64")]
 pub unsafe fn sync_icache(exec: usize, alias: usize) {
-    core::arch::asm!(
-        // Clean the new word out of the data cache to the PoU, where the
-        // instruction side looks for it.
-        "dc cvau, {alias}",
-        // The clean must complete before the invalidate, or the I-cache
-        // could refill from the stale line.
-        "dsb ish",
-        // Drop any stale copy of the line from every I-cache in the
-        // inner-shareable domain (ic ivau is broadcast).
-        "ic ivau, {exec}",
-        // Wait for the invalidation to finish everywhere.
-        "dsb ish",
-        // Discard instructions this CPU already fetched past this point.
-        "isb",
-        alias = in(reg) alias,
-        exec = in(reg) exec,
-        options(nostack, preserves_flags),
-    );
+    // SAFETY: cache maintenance by VA only needs the addresses to be mapped
+    // (the caller's contract); it changes no memory contents, uses no stack
+    // and leaves the flags alone, as the options declare.
+    unsafe {
+        core::arch::asm!(
+            // Clean the new word out of the data cache to the PoU, where the
+            // instruction side looks for it.
+            "dc cvau, {alias}",
+            // The clean must complete before the invalidate, or the I-cache
+            // could refill from the stale line.
+            "dsb ish",
+            // Drop any stale copy of the line from every I-cache in the
+            // inner-shareable domain (ic ivau is broadcast).
+            "ic ivau, {exec}",
+            // Wait for the invalidation to finish everywhere.
+            "dsb ish",
+            // Discard instructions this CPU already fetched past this point.
+            "isb",
+            alias = in(reg) alias,
+            exec = in(reg) exec,
+            options(nostack, preserves_flags),
+        );
+    }
 }
 
 /// Host fallback: host tests patch ordinary memory; there is no I-cache to

@@ -4,7 +4,7 @@
 /// `B <to>` placed at `from`: `None` if `to` is out of the ±128 MiB range
 /// of imm26 or either address is misaligned.
 pub const fn b(from: usize, to: usize) -> Option<u32> {
-    if from % 4 != 0 || to % 4 != 0 {
+    if !from.is_multiple_of(4) || !to.is_multiple_of(4) {
         return None;
     }
     let offset = to.wrapping_sub(from) as isize;

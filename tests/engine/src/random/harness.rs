@@ -275,6 +275,10 @@ pub fn common_words() -> &'static [u32] {
 /// `entry` must be a prologue written by the page, followed by a slot
 /// whose instruction touches only the memory the generators allow.
 pub unsafe fn call(entry: usize, harness: &mut Harness) {
-    let f: unsafe extern "C" fn(*mut Harness) = core::mem::transmute(entry);
-    f(harness);
+    // SAFETY: `entry` is the address of a prologue the page wrote (the
+    // caller's contract), code with this C signature.
+    let f: unsafe extern "C" fn(*mut Harness) = unsafe { core::mem::transmute(entry) };
+    // SAFETY: the prologue, slot and epilogue touch only the harness and
+    // the memory the generators allow (the caller's contract).
+    unsafe { f(harness) };
 }

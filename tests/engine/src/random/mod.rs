@@ -55,6 +55,8 @@ pub struct DiffOptions {
 }
 
 /// The default seed.
+// Grouped to read "seed of diff"; equal groups would hide that.
+#[allow(clippy::unusual_byte_groupings)]
 pub const DEFAULT_SEED: u64 = 0x5eed_0f_d1ff;
 /// The default number of instructions per configuration.
 pub const DEFAULT_COUNT: u64 = 100_000;

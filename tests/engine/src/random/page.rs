@@ -53,7 +53,7 @@ impl Page {
     /// (at least 32 KiB, 4 KiB aligned); `None` if the platform has no
     /// writable alias for it.
     pub fn new(platform: &dyn Platform, start: usize, len: usize, seed: u64) -> Option<Page> {
-        if start % 4096 != 0 || len < 0x8000 || len % 4096 != 0 {
+        if !start.is_multiple_of(4096) || len < 0x8000 || !len.is_multiple_of(4096) {
             return None;
         }
         let alias = platform.text_alias(start)?;
@@ -163,7 +163,7 @@ impl Page {
 
     /// Is `addr` the first word of a landing pad?
     pub fn is_pad(&self, addr: usize) -> bool {
-        if addr % 4 != 0 || addr < self.start + HARNESS_BYTES || addr >= self.literal_start() {
+        if !addr.is_multiple_of(4) || addr < self.start + HARNESS_BYTES || addr >= self.literal_start() {
             return false;
         }
         let [a, b] = self.slot;
@@ -173,7 +173,7 @@ impl Page {
         if (a..b + 12).contains(&addr) {
             return false;
         }
-        addr % 8 == 0
+        addr.is_multiple_of(8)
     }
 
     /// A landing pad to branch to from `from`, at most `back` bytes before

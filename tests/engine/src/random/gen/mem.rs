@@ -26,6 +26,9 @@ enum Mode {
 
 /// Make `[Rn + imm]` (per `mode`) a valid address for `size` bytes
 /// aligned to `align`: points Xn into the buffer, or checks the SP form.
+// The arguments are one instruction's addressing fields, as its encoder has
+// them; a struct for this one call shape would only rename them.
+#[allow(clippy::too_many_arguments)]
 fn place(rng: &mut Rng, cx: &mut Cx<'_>, rn: u32, imm: i64, mode: Mode, size: u64, align: u64, load: bool) -> Option<()> {
     if rn == 31 {
         let off = if mode == Mode::Post { 0 } else { imm };
@@ -37,7 +40,7 @@ fn place(rng: &mut Rng, cx: &mut Cx<'_>, rn: u32, imm: i64, mode: Mode, size: u6
         if off < lowest || off + size as i64 > (super::STACK_ABOVE - 64) as i64 {
             return None;
         }
-        if (cx.sp0 as i64 + off) as u64 % align.max(1) != 0 {
+        if !((cx.sp0 as i64 + off) as u64).is_multiple_of(align.max(1)) {
             return None;
         }
         Some(())
@@ -172,13 +175,9 @@ fn gen_regoff(rng: &mut Rng, cx: &mut Cx<'_>) -> Option<u32> {
 fn gen_pair(rng: &mut Rng, cx: &mut Cx<'_>) -> Option<u32> {
     let v = rng.chance(1, 3) as u32;
     let l = rng.bits(1);
-    let opc = if v == 1 {
-        rng.below(3) as u32
-    } else if l == 1 {
-        rng.below(3) as u32
-    } else {
-        rng.pick(&[0, 2])
-    };
+    // opc 0..=2 for SIMD&FP pairs (S, D, Q) and integer loads (1: LDPSW);
+    // integer stores skip opc 1 (STGP, a tag store).
+    let opc = if v == 1 || l == 1 { rng.below(3) as u32 } else { rng.pick(&[0, 2]) };
     let bytes: u64 = if v == 1 {
         4 << opc
     } else if opc == 2 {

@@ -202,7 +202,7 @@ fn gen_3ext(rng: &mut Rng, cx: &mut Cx<'_>) -> Option<u32> {
     let (u, size, opcode) = (b(w, 29, 29), b(w, 23, 22), b(w, 14, 11));
     let ok = match (u, opcode) {
         (0, 0b0010) | (1, 0b0010) => ft.dotprod,
-        (0, 0b0011 | 0b0100 | 0b0101) | (1, 0b0100) => ft.i8mm,
+        (0, 0b0011..=0b0101) | (1, 0b0100) => ft.i8mm,
         (1, 0b0000 | 0b0001) => ft.rdm,
         (1, 0b1000..=0b1011 | 0b1100 | 0b1110) => ft.fcma && (size != 1 || ft.fp16),
         (1, 0b1101 | 0b1111) => ft.bf16,
