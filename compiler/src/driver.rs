@@ -97,8 +97,7 @@ pub fn compile(source: &str, name: &str, opts: &Options) -> Result<Output, Vec<D
     let obj = emit::emit(&tir, lowered, opts.features.bits(), name)?;
     out.timings.push(("emit", t.elapsed()));
     if opts.dump || opts.emit == Emit::Asm {
-        let text = crate::asm::disassemble_object(&obj)
-            .map_err(|e| vec![Diagnostic::internal(e, crate::span::Span::default(), "")])?;
+        let text = crate::asm::disassemble_object(&obj).map_err(|e| vec![Diagnostic::internal(e, crate::span::Span::default(), "")])?;
         if opts.emit == Emit::Asm {
             out.bytes = text.into_bytes();
             return Ok(out);

@@ -28,9 +28,9 @@ pub fn emit(prog: &tir::Program, lowered: Lowered, features: u32, source_name: &
     add(obj, abi::SECTION_FIELDS, &t.fields);
     add(obj, abi::SECTION_REQUIRES, &t.requires);
     add(obj, abi::SECTION_STRTAB, &t.strtab);
-    let bytes = product.emit().map_err(|e| {
-        vec![Diagnostic::internal(format_args!("cannot write the object: {e}"), crate::span::Span::default(), "")]
-    })?;
+    let bytes = product
+        .emit()
+        .map_err(|e| vec![Diagnostic::internal(format_args!("cannot write the object: {e}"), crate::span::Span::default(), "")])?;
     check_general_registers_only(&bytes)?;
     Ok(bytes)
 }
@@ -47,9 +47,7 @@ pub fn emit(prog: &tir::Program, lowered: Lowered, features: u32, source_name: &
 pub fn check_general_registers_only(obj: &[u8]) -> Result<(), Vec<Diagnostic>> {
     use probec_arch::aarch64::fpsimd::uses_fp_simd;
     use probec_loader::{code, elf::Elf};
-    let ice = |m: String| {
-        vec![Diagnostic::internal(m, crate::span::Span::default(), "")]
-    };
+    let ice = |m: String| vec![Diagnostic::internal(m, crate::span::Span::default(), "")];
     let elf = Elf::parse(obj).map_err(|e| ice(format!("the emitted object does not parse: {e}")))?;
     match code::find(&elf, &[], uses_fp_simd) {
         Ok(None) => Ok(()),
