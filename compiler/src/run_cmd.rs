@@ -19,10 +19,9 @@
 
 use crate::driver::{self, Options};
 use crate::exit::{EXIT_SCRIPT, EXIT_USAGE};
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Output format of the target (`--format`).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -75,11 +74,6 @@ pub struct RunArgs {
     /// The kernel's command line: the command to run with the script loaded (`fib 20`)
     #[arg(last = true, value_name = "KERNEL ARGS")]
     pub kernel_args: Vec<String>,
-}
-
-/// The QEMU binary: `$PROBEC_QEMU` or `qemu-system-aarch64` on PATH.
-fn qemu_binary() -> String {
-    std::env::var("PROBEC_QEMU").unwrap_or_else(|_| "qemu-system-aarch64".to_string())
 }
 
 fn usage(msg: &str) -> i32 {
@@ -180,64 +174,19 @@ pub fn run(args: &RunArgs) -> i32 {
 /// Boot `kernel` with `-append append`, stream its console to stdout,
 /// return its exit status (1 if it was killed or QEMU failed).
 fn boot(kernel: &Path, cpu: &str, append: &str, timeout: Duration) -> i32 {
-    let qemu = qemu_binary();
-    let mut cmd = Command::new(&qemu);
-    cmd.args(["-M", "virt", "-cpu", cpu, "-m", "256M", "-nographic", "-no-reboot"])
-        .args(["-semihosting-config", "enable=on,target=native"])
-        .arg("-kernel")
-        .arg(kernel)
-        .args(["-append", append])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
-    let mut child = match cmd.spawn() {
-        Ok(c) => c,
+    let opts = probec_qemu::Options { console: probec_qemu::Console::Stream, stderr: probec_qemu::Stderr::Inherit, ..Default::default() };
+    match probec_qemu::run(kernel, cpu, append, timeout, &opts) {
         Err(e) => {
-            eprintln!("probec run: cannot start {qemu}: {e} (install qemu-system-arm, or set PROBEC_QEMU)");
-            return EXIT_SCRIPT;
+            eprintln!("probec run: {e}");
+            EXIT_SCRIPT
         }
-    };
-    let mut stdout = child.stdout.take().expect("piped");
-    // The console is a serial line: drop the CRs of its CRLFs.
-    let reader = std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        let out = std::io::stdout();
-        loop {
-            match stdout.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    let text: Vec<u8> = buf[..n].iter().copied().filter(|&b| b != b'\r').collect();
-                    let mut out = out.lock();
-                    let _ = out.write_all(&text);
-                    let _ = out.flush();
-                }
-            }
-        }
-    });
-    let start = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Some(status),
-            Ok(None) => {}
-            Err(e) => {
-                eprintln!("probec run: waiting for {qemu}: {e}");
-                break None;
-            }
-        }
-        if start.elapsed() > timeout {
-            let _ = child.kill();
-            let _ = child.wait();
-            let _ = reader.join();
+        Ok(run) if run.timed_out => {
             eprintln!("probec run: the target did not exit within {} s; killed it", timeout.as_secs());
-            return EXIT_SCRIPT;
+            EXIT_SCRIPT
         }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let _ = reader.join();
-    match status.and_then(|s| s.code()) {
-        Some(code) => code,
-        None => {
-            eprintln!("probec run: {qemu} was killed by a signal");
+        Ok(probec_qemu::Run { status: Some(code), .. }) => code,
+        Ok(_) => {
+            eprintln!("probec run: {} was killed by a signal", probec_qemu::binary().display());
             EXIT_SCRIPT
         }
     }

@@ -1,0 +1,164 @@
+//! Booting an arm64 kernel under `qemu-system-aarch64 -M virt`, the one
+//! launcher behind `probec run` and every QEMU run of `cargo xtask`.
+//!
+//! The machine is the one the reference kernel and its loading convention
+//! (docs/reference-kernel.md) are written for: `-M virt`, 256 MB of RAM, the
+//! console on the serial line (`-nographic`), semihosting on so that the
+//! kernel reads its command line and files from the host and gives its exit
+//! status back (which becomes QEMU's). A run has a deadline: a kernel that
+//! hangs is killed, so neither a user nor the test suite waits forever.
+
+mod console;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub use console::Console;
+
+/// The QEMU binary: `$PROBEC_QEMU` if set (a stand-in in tests, another
+/// build of QEMU), else `qemu-system-aarch64` on `PATH`.
+pub fn binary() -> PathBuf {
+    std::env::var_os("PROBEC_QEMU").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("qemu-system-aarch64"))
+}
+
+/// Where QEMU's own standard error goes.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum Stderr {
+    /// Captured and appended to [`Run::output`] after a `[qemu stderr]` tag
+    /// (the test suites show it with a failure).
+    #[default]
+    Capture,
+    /// Left on the caller's standard error (`probec run`: the user sees
+    /// QEMU's complaints as they happen).
+    Inherit,
+}
+
+/// Options of a run beyond the kernel, CPU and command line.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Count instructions exactly (`-icount shift=0`): the benchmarks.
+    pub icount: bool,
+    /// What happens to the console output.
+    pub console: Console,
+    /// What happens to QEMU's standard error.
+    pub stderr: Stderr,
+    /// CPUs (`-smp N`); 0 means QEMU's default, one CPU.
+    pub smp: u32,
+    /// More QEMU arguments (tracing options, for example).
+    pub extra: Vec<String>,
+    /// The QEMU binary; None: [`binary()`].
+    pub qemu: Option<PathBuf>,
+}
+
+/// What a run produced.
+#[derive(Debug)]
+pub struct Run {
+    /// The console output, CRs of the serial line's CRLFs dropped (empty
+    /// unless [`Options::console`] captures), then QEMU's standard error if
+    /// captured and not empty.
+    pub output: String,
+    /// QEMU's exit status, which is the kernel's semihosting exit status
+    /// (None: killed, by the deadline or a signal).
+    pub status: Option<i32>,
+    /// Killed because the deadline passed.
+    pub timed_out: bool,
+}
+
+/// Why a run did not happen or could not be followed.
+#[derive(Debug)]
+pub enum LaunchError {
+    /// QEMU could not be started (not installed, not executable).
+    Start { binary: PathBuf, error: std::io::Error },
+    /// Waiting for QEMU failed.
+    Wait { binary: PathBuf, error: std::io::Error },
+}
+
+impl std::fmt::Display for LaunchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LaunchError::Start { binary, error } => {
+                write!(f, "cannot start {}: {error} (install qemu-system-arm, or set PROBEC_QEMU)", binary.display())
+            }
+            LaunchError::Wait { binary, error } => write!(f, "waiting for {}: {error}", binary.display()),
+        }
+    }
+}
+
+impl std::error::Error for LaunchError {}
+
+/// The QEMU command line for booting `kernel` on `cpu` with kernel command
+/// line `append` (argv[0], which semihosting prepends, is the kernel's path).
+pub fn command(qemu: &Path, kernel: &Path, cpu: &str, append: &str, opts: &Options) -> Command {
+    let mut cmd = Command::new(qemu);
+    cmd.args(["-M", "virt", "-cpu", cpu, "-m", "256M", "-nographic", "-no-reboot"])
+        .args(["-semihosting-config", "enable=on,target=native"])
+        .arg("-kernel")
+        .arg(kernel)
+        .args(["-append", append]);
+    if opts.smp > 0 {
+        cmd.args(["-smp", &opts.smp.to_string()]);
+    }
+    if opts.icount {
+        cmd.args(["-icount", "shift=0"]);
+    }
+    cmd.args(&opts.extra);
+    cmd
+}
+
+/// How often the deadline is checked while QEMU runs.
+const POLL: Duration = Duration::from_millis(10);
+
+/// Boot `kernel` on `cpu` with kernel command line `append` under
+/// QEMU; kill it once `timeout` has passed.
+pub fn run(kernel: &Path, cpu: &str, append: &str, timeout: Duration, opts: &Options) -> Result<Run, LaunchError> {
+    let qemu = opts.qemu.clone().unwrap_or_else(binary);
+    let stderr = match opts.stderr {
+        Stderr::Capture => Stdio::piped(),
+        Stderr::Inherit => Stdio::inherit(),
+    };
+    let mut child = command(&qemu, kernel, cpu, append, opts)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .map_err(|error| LaunchError::Start { binary: qemu.clone(), error })?;
+    let console = console::follow(child.stdout.take().expect("stdout is piped"), opts.console);
+    // Read stderr on its own thread too: a QEMU that fills the stderr pipe
+    // would otherwise block before it exits.
+    let stderr = child.stderr.take().map(|mut e| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = std::io::Read::read_to_string(&mut e, &mut text);
+            text
+        })
+    });
+    let start = Instant::now();
+    let waited = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Ok((status.code(), false)),
+            Ok(None) if start.elapsed() > timeout => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break Ok((None, true));
+            }
+            Ok(None) => std::thread::sleep(POLL),
+            Err(error) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break Err(LaunchError::Wait { binary: qemu.clone(), error });
+            }
+        }
+    };
+    let mut output = console.join().unwrap_or_default();
+    let stderr = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
+    let (status, timed_out) = waited?;
+    if !stderr.trim().is_empty() {
+        output.push_str("\n[qemu stderr] ");
+        output.push_str(&stderr);
+    }
+    Ok(Run { output, status, timed_out })
+}
+
+#[cfg(test)]
+mod tests;
