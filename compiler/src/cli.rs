@@ -5,7 +5,7 @@ use crate::driver::{self, Emit, Options};
 use crate::lower::Features;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -46,11 +46,11 @@ struct Cli {
 
     /// Script file to compile ('-' reads standard input)
     #[arg(value_name = "FILENAME")]
-    file: Option<String>,
+    file: Option<OsString>,
 
     /// Compile PROGRAM given on the command line
     #[arg(short = 'e', value_name = "PROGRAM", conflicts_with = "file")]
-    program: Option<String>,
+    program: Option<OsString>,
 
     /// Write output to FILE [default: probes.o, or stdout for text]
     #[arg(short = 'o', long = "output", value_name = "FILE")]
@@ -135,21 +135,15 @@ fn usage(msg: &str) -> i32 {
 }
 
 fn compile(cli: &Cli) -> i32 {
-    let (name, source) = match (&cli.program, &cli.file) {
-        (Some(p), _) => ("<command line>".to_string(), p.clone()),
-        (None, Some(f)) if f == "-" => {
-            let mut s = String::new();
-            if let Err(e) = std::io::stdin().read_to_string(&mut s) {
-                return usage(&format!("cannot read standard input: {e}"));
-            }
-            ("<stdin>".to_string(), s)
+    let script = match crate::script_input::read(cli.program.as_deref(), cli.file.as_deref()) {
+        Ok(script) => script,
+        Err(crate::script_input::ScriptInputError::Usage(message)) => return usage(&message),
+        Err(e) => {
+            eprint!("{}", e.render("probec"));
+            return e.exit_status();
         }
-        (None, Some(f)) => match std::fs::read_to_string(f) {
-            Ok(s) => (f.clone(), s),
-            Err(e) => return usage(&format!("cannot read {f}: {e}")),
-        },
-        (None, None) => return usage("no program given: pass a FILENAME or -e 'PROGRAM'"),
     };
+    let (name, source) = (script.name, script.source);
     let features = match Features::parse(&cli.target_features) {
         Ok(f) => f,
         Err(e) => return usage(&e),

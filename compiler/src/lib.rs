@@ -24,6 +24,7 @@ pub mod exit;
 pub mod lines_cmd;
 pub mod lower;
 pub mod run_cmd;
+pub mod script_input;
 pub mod span;
 pub mod syntax;
 pub mod tir;

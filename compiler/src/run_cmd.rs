@@ -19,7 +19,6 @@
 
 use crate::driver::{self, Options};
 use crate::exit::{EXIT_SCRIPT, EXIT_USAGE};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -65,11 +64,11 @@ pub struct RunArgs {
 
     /// Script file to compile ('-' reads standard input)
     #[arg(value_name = "FILENAME")]
-    pub file: Option<String>,
+    pub file: Option<std::ffi::OsString>,
 
     /// Compile PROGRAM given on the command line
     #[arg(short = 'e', value_name = "PROGRAM", conflicts_with = "file")]
-    pub program: Option<String>,
+    pub program: Option<std::ffi::OsString>,
 
     /// The kernel's command line: the command to run with the script loaded (`fib 20`)
     #[arg(last = true, value_name = "KERNEL ARGS")]
@@ -84,19 +83,11 @@ fn usage(msg: &str) -> i32 {
 /// Compile the script to object bytes, printing diagnostics; `Err` is the
 /// exit status.
 fn compile(args: &RunArgs) -> Result<Vec<u8>, i32> {
-    let (name, source) = match (&args.program, &args.file) {
-        (Some(p), _) => ("<command line>".to_string(), p.clone()),
-        (None, Some(f)) if f == "-" => {
-            let mut s = String::new();
-            std::io::stdin().read_to_string(&mut s).map_err(|e| usage(&format!("cannot read standard input: {e}")))?;
-            ("<stdin>".to_string(), s)
-        }
-        (None, Some(f)) => match std::fs::read_to_string(f) {
-            Ok(s) => (f.clone(), s),
-            Err(e) => return Err(usage(&format!("cannot read {f}: {e}"))),
-        },
-        (None, None) => return Err(usage("no program given: pass a FILENAME or -e 'PROGRAM'")),
-    };
+    let script = crate::script_input::read(args.program.as_deref(), args.file.as_deref()).map_err(|e| {
+        eprint!("{}", e.render("probec run"));
+        e.exit_status()
+    })?;
+    let (name, source) = (script.name, script.source);
     let features = crate::lower::Features::parse(&args.target_features).map_err(|e| usage(&e))?;
     let opts = Options { features, ..Options::default() };
     match driver::compile(&source, &name, &opts) {

@@ -64,6 +64,72 @@ fn script_errors_exit_1_with_diagnostics() {
     assert!(err.contains("did you mean `nsecs`?"), "{err}");
 }
 
+/// Run `probec -e PROGRAM -o /dev/null`; the exit status and stderr.
+fn compile_program(program: &std::ffi::OsStr) -> (Option<i32>, String) {
+    let out = probec().arg("-e").arg(program).args(["-o", "/dev/null"]).output().unwrap();
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn a_script_that_is_not_utf8_is_a_located_script_error() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tmpdir("utf8");
+    let script = dir.join("latin1.pr");
+    // "// café" in Latin-1: 0xe9 at line 2, column 7, byte offset 27 + 6 = 33.
+    std::fs::write(&script, b"kprobe:f { @c = count(); }\n// caf\xe9\n").unwrap();
+    let out = probec().arg(&script).args(["-o", "/dev/null"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("latin1.pr:2:7"), "{err}");
+    assert!(err.contains("not valid UTF-8: byte offset 33"), "{err}");
+    assert!(err.contains("0xe9 is not UTF-8"), "{err}");
+    assert!(!err.contains("stream did not contain"), "{err}");
+    // The same from standard input and from -e.
+    let mut child = probec().args(["-", "-o", "/dev/null"]).stdin(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(b"BEGIN { }\xff").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("<stdin>:1:10"), "{}", String::from_utf8_lossy(&out.stderr));
+    let (status, err) = compile_program(std::ffi::OsStr::from_bytes(b"BEGIN { printf(\"\xff\"); }"));
+    assert_eq!(status, Some(1), "{err}");
+    assert!(err.contains("<command line>:1:17"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn probe_types_the_language_lacks_are_named() {
+    for (program, word, column) in [
+        ("interval:s:1 { @c = count(); }", "interval", 1),
+        ("kprobe:f { @a = count(); }\ntracepoint:sched:sched_switch { @c = count(); }", "tracepoint", 1),
+        ("BEGIN { } uprobe:/bin/sh:main { @c = count(); }", "uprobe", 11),
+        ("kprobe:f, profile:hz:99 { @c = count(); }", "profile", 11),
+        ("kfunc:vfs_read { @c = count(); }", "kfunc", 1),
+    ] {
+        let (status, err) = compile_program(program.as_ref());
+        assert_eq!(status, Some(1), "{program}: {err}");
+        assert!(err.contains(&format!("error: unknown probe type `{word}`")), "{program}: {err}");
+        let line = program.lines().count();
+        assert!(err.contains(&format!("<command line>:{line}:{column}")), "{program}: {err}");
+        assert!(err.contains("supported probe types are kprobe (k), kretprobe (kr), BEGIN and END"), "{err}");
+        assert!(!err.contains("syntax error"), "{err}");
+    }
+}
+
+#[test]
+fn keywords_the_language_lacks_say_so() {
+    for (program, keyword, column, alternative) in [
+        ("kprobe:f { $i = 0; while ($i < 3) { $i++; } }", "`while` loops", 20, "for $i : 0..N"),
+        ("kprobe:f { for $i : 0..3 { break; } }", "`break`", 28, "under an `if`"),
+        ("kprobe:f { for $i : 0..3 { continue; } }", "`continue`", 28, "under an `if`"),
+    ] {
+        let (status, err) = compile_program(program.as_ref());
+        assert_eq!(status, Some(1), "{program}: {err}");
+        assert!(err.contains(&format!("error: {keyword} ")) && err.contains("not supported yet"), "{program}: {err}");
+        assert!(err.contains(&format!("<command line>:1:{column}")), "{program}: {err}");
+        assert!(err.contains(alternative), "{program}: {err}");
+    }
+}
+
 #[test]
 fn usage_errors_exit_2() {
     assert_eq!(probec().arg("--no-such-option").output().unwrap().status.code(), Some(2));

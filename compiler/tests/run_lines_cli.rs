@@ -164,6 +164,12 @@ fn run_reports_errors_before_booting() {
     let o = probec_run(&qemu, &["--kernel", k, "-e", "kprobe:f { @c = $undefined + 1; }"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("error"), "{}", text(&o.stderr));
+    // A script file that is not UTF-8: a located script error, exit 1.
+    let latin1 = dir.join("latin1.pr");
+    std::fs::write(&latin1, b"BEGIN { printf(\"caf\xe9\\n\"); }\n").unwrap();
+    let o = probec_run(&qemu, &["--kernel", k, latin1.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("latin1.pr:1:20"), "{}", text(&o.stderr));
     // Usage: no kernel file, no program, a kernel argument with a space.
     let o = probec_run(&qemu, &["--kernel", "/nonexistent/kernel", "-e", "kprobe:f { @c = count(); }"]);
     assert_eq!(o.status.code(), Some(2));

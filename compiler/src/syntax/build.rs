@@ -4,6 +4,7 @@
 
 use super::grammar::Rule;
 use super::lit;
+use super::probe_types;
 use crate::ast::*;
 use crate::diag::Diagnostic;
 use crate::span::{Span, Spanned};
@@ -113,20 +114,14 @@ fn probe(pair: Pair<Rule>) -> Res<ProbeSpec> {
         let text = if kind == ProbeKind::Begin { "BEGIN" } else { "END" };
         return Ok(ProbeSpec { kind, target: Target::None, text: text.into(), span: sp });
     }
+    if inner.as_rule() == Rule::foreign_probe {
+        return Err(vec![foreign_probe(&inner)?]);
+    }
     let mut it = inner.clone().into_inner();
     let kind_pair = next(&mut it, &inner)?;
     let target_pair = next(&mut it, &inner)?;
-    let (kind, canonical) = match kind_pair.as_str() {
-        "kprobe" | "k" => (ProbeKind::Kprobe, "kprobe"),
-        "kretprobe" | "kr" => (ProbeKind::Kretprobe, "kretprobe"),
-        other => {
-            let mut d = Diagnostic::error(format!("unknown probe type `{other}`"), span(&kind_pair), "not a probe type")
-                .with_help("supported probe types are kprobe (k), kretprobe (kr), BEGIN and END");
-            if other.starts_with("u") || other.starts_with("t") {
-                d = d.with_note(span(&kind_pair), "probec attaches to kernel code only: no uprobes or tracepoints");
-            }
-            return Err(vec![d]);
-        }
+    let Some((kind, canonical)) = probe_types::lookup(kind_pair.as_str()) else {
+        return Err(vec![unknown_probe_type(&kind_pair)]);
     };
     let mut tit = target_pair.clone().into_inner();
     let first = next(&mut tit, &target_pair)?;
@@ -153,6 +148,40 @@ fn probe(pair: Pair<Rule>) -> Res<ProbeSpec> {
         }
     };
     Ok(ProbeSpec { kind, target, text: format!("{canonical}:{}", target_pair.as_str()), span: sp })
+}
+
+/// "unknown probe type `interval`", with the supported types and, for one
+/// of bpftrace's, why probec lacks it.
+fn unknown_probe_type(kind: &Pair<Rule>) -> Diagnostic {
+    let word = kind.as_str();
+    let supported = format!("supported probe types are {}", probe_types::supported());
+    let help = match probe_types::missing_because(word) {
+        Some(why) => format!("{why}\n{supported}"),
+        None => supported,
+    };
+    Diagnostic::error(format!("unknown probe type `{word}`"), span(kind), "not a probe type").with_help(help)
+}
+
+/// A probe written with more parts than `TYPE:TARGET` (see the grammar's
+/// `foreign_probe`): an unknown type, or a known one given bpftrace's
+/// `kprobe:MODULE:FUNCTION` form.
+fn foreign_probe(pair: &Pair<Rule>) -> Res<Diagnostic> {
+    let mut it = pair.clone().into_inner();
+    let kind = next(&mut it, pair)?;
+    if probe_types::lookup(kind.as_str()).is_none() {
+        return Ok(unknown_probe_type(&kind));
+    }
+    let parts: Vec<&str> = it.map(|p| p.as_str()).collect();
+    let function = parts.last().copied().unwrap_or("FUNCTION");
+    Ok(Diagnostic::error(
+        format!("`{}` takes one target: a function, a glob or an address", kind.as_str()),
+        span(pair),
+        "more than one `:`",
+    )
+    .with_help(format!(
+        "the target has no loadable modules: write `{}:{function}` (Rust paths use `::`, as in `kprobe:my_crate::module::{function}`)",
+        kind.as_str()
+    )))
 }
 
 fn block(pair: Pair<Rule>) -> Res<Block> {
@@ -232,6 +261,16 @@ fn stmt(pair: Pair<Rule>) -> Res<Stmt> {
             let count = expr(next(&mut it, &pair)?)?;
             let body = block(next(&mut it, &pair)?)?;
             StmtKind::Unroll { count, body }
+        }
+        Rule::while_stmt => {
+            let kw = next(&mut it, &pair)?;
+            return Err(vec![Diagnostic::error("`while` loops are not supported yet", span(&kw), "loop without a constant bound")
+                .with_help("a handler must finish in bounded time: loop a constant number of times with `for $i : 0..N { ... }` or `unroll(N) { ... }`, and guard the body with `if`")]);
+        }
+        Rule::loop_jump => {
+            let kw = next(&mut it, &pair)?;
+            return Err(vec![Diagnostic::error(format!("`{}` is not supported yet", kw.as_str()), span(&kw), "not a statement in probec")
+                .with_help("put the rest of the loop body under an `if` instead")]);
         }
         Rule::block => StmtKind::Block(block(pair)?),
         _ => return Err(internal(&pair)),

@@ -6,6 +6,7 @@ mod build;
 mod grammar;
 mod lit;
 mod nesting;
+mod probe_types;
 
 use crate::ast::Program;
 use crate::diag::Diagnostic;
@@ -71,7 +72,7 @@ fn pest_error(e: pest::error::Error<Rule>) -> Diagnostic {
 fn rule_name(rule: Rule) -> Option<&'static str> {
     Some(match rule {
         Rule::EOI => "end of input",
-        Rule::probe | Rule::probe_list | Rule::probe_block | Rule::special_probe | Rule::attach_probe => "a probe",
+        Rule::probe | Rule::probe_list | Rule::probe_block | Rule::special_probe | Rule::attach_probe | Rule::foreign_probe => "a probe",
         Rule::config_block => "`config`",
         Rule::map_decl => "a map declaration",
         Rule::probe_kind => "a probe type",
@@ -92,9 +93,15 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         Rule::incdec_op => "`++` or `--`",
         Rule::type_name | Rule::int_type | Rule::kw_bool | Rule::kw_string => "a type",
         Rule::ptr_star => "`*`",
-        Rule::let_stmt | Rule::return_stmt | Rule::expr_stmt | Rule::pre_incdec | Rule::if_stmt | Rule::for_stmt | Rule::unroll_stmt => {
-            "a statement"
-        }
+        Rule::let_stmt
+        | Rule::return_stmt
+        | Rule::expr_stmt
+        | Rule::pre_incdec
+        | Rule::if_stmt
+        | Rule::for_stmt
+        | Rule::unroll_stmt
+        | Rule::while_stmt
+        | Rule::loop_jump => "a statement",
         Rule::kw_else => "`else`",
         Rule::config_entry => "a setting (`name = value`)",
         _ => return None,

@@ -235,6 +235,19 @@ fn for_and_unroll_keep_their_expressions() {
     let p = ok("BEGIN { for $i : 0..2 + 2 { } unroll(3) { } }");
     let StmtKind::For { start, end, .. } = &p.blocks[0].body.stmts[0].kind else { panic!() };
     assert_eq!((show(start), show(end)), ("0".into(), "(2 + 2)".into()));
+    // bpftrace's spelling, with parentheses, is the same loop.
+    let q = ok("BEGIN { for ($i : 0..2 + 2) { } }");
+    let StmtKind::For { var, start, end, .. } = &q.blocks[0].body.stmts[0].kind else { panic!() };
+    assert_eq!((var.node.as_str(), show(start), show(end)), ("$i", "0".into(), "(2 + 2)".into()));
+}
+
+#[test]
+fn colons_inside_rust_paths_are_not_probe_parts() {
+    // `foreign_probe` needs non-empty parts: `::` stays a path separator.
+    let p = ok("kprobe:a::b::c, kprobe:<a::T as b::Tr>::m { }");
+    assert_eq!(p.blocks[0].probes[0].target, Target::Symbol { name: "a::b::c".into(), offset: 0 });
+    assert!(err("kprobe:a:b { }").contains("`kprobe` takes one target"));
+    assert!(err("k:a:b { }").contains("`k` takes one target"));
 }
 
 #[test]
