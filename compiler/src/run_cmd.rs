@@ -1,4 +1,4 @@
-//! `probec run --kernel KERNEL [--cpu NAME] [--format text|json] SCRIPT|-e PROGRAM [-- KERNEL ARGS]`
+//! `probec run --kernel KERNEL [--cpu NAME] [--smp N] [--format text|json] SCRIPT|-e PROGRAM [-- KERNEL ARGS]`
 //!
 //! Compile the script, boot KERNEL under `qemu-system-aarch64 -M virt` with
 //! the object, stream the target's console to stdout, and exit with the
@@ -53,6 +53,10 @@ pub struct RunArgs {
     /// Output format of the target
     #[arg(long, value_enum, default_value_t = Format::Text, value_name = "FORMAT")]
     pub format: Format,
+
+    /// CPUs of the target (QEMU -smp; the reference kernel starts them all)
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=8))]
+    pub smp: u32,
 
     /// Kill the target after this many seconds
     #[arg(long, value_name = "SECS", default_value_t = 600)]
@@ -159,13 +163,14 @@ pub fn run(args: &RunArgs) -> i32 {
         return usage(&format!("cannot write {}: {e}", temp.0.display()));
     }
     let append = kernel_command_line(&temp_path, args.format, &args.kernel_args);
-    boot(&kernel, &args.cpu, &append, Duration::from_secs(args.timeout))
+    boot(&kernel, &args.cpu, args.smp, &append, Duration::from_secs(args.timeout))
 }
 
 /// Boot `kernel` with `-append append`, stream its console to stdout,
 /// return its exit status (1 if it was killed or QEMU failed).
-fn boot(kernel: &Path, cpu: &str, append: &str, timeout: Duration) -> i32 {
-    let opts = probec_qemu::Options { console: probec_qemu::Console::Stream, stderr: probec_qemu::Stderr::Inherit, ..Default::default() };
+fn boot(kernel: &Path, cpu: &str, smp: u32, append: &str, timeout: Duration) -> i32 {
+    let opts =
+        probec_qemu::Options { console: probec_qemu::Console::Stream, stderr: probec_qemu::Stderr::Inherit, smp, ..Default::default() };
     match probec_qemu::run(kernel, cpu, append, timeout, &opts) {
         Err(e) => {
             eprintln!("probec run: {e}");

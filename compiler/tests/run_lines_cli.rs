@@ -135,7 +135,8 @@ exit 7"#,
     assert_eq!(o.status.code(), Some(7), "the target's status: {out}{}", text(&o.stderr));
     let args: Vec<&str> = out.lines().filter_map(|l| l.strip_prefix("arg: ")).collect();
     let at = |flag: &str| args[args.iter().position(|a| *a == flag).unwrap_or_else(|| panic!("{flag} in {args:?}")) + 1];
-    assert_eq!(at("-M"), "virt");
+    assert_eq!(at("-M"), "virt,gic-version=3");
+    assert_eq!(at("-smp"), "4", "four CPUs unless --smp says otherwise");
     assert_eq!(at("-cpu"), "max");
     assert_eq!(at("-m"), "256M");
     assert_eq!(at("-semihosting-config"), "enable=on,target=native");

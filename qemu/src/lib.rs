@@ -2,7 +2,7 @@
 //! launcher behind `probec run` and every QEMU run of `cargo xtask`.
 //!
 //! The machine is the one the reference kernel and its loading convention
-//! (docs/reference-kernel.md) are written for: `-M virt`, 256 MB of RAM, the
+//! (docs/reference-kernel.md) are written for: `-M virt,gic-version=3`, 256 MB of RAM, the
 //! console on the serial line (`-nographic`), semihosting on so that the
 //! kernel reads its command line and files from the host and gives its exit
 //! status back (which becomes QEMU's). A run has a deadline: a kernel that
@@ -91,7 +91,7 @@ impl std::error::Error for LaunchError {}
 /// line `append` (argv[0], which semihosting prepends, is the kernel's path).
 pub fn command(qemu: &Path, kernel: &Path, cpu: &str, append: &str, opts: &Options) -> Command {
     let mut cmd = Command::new(qemu);
-    cmd.args(["-M", "virt", "-cpu", cpu, "-m", "256M", "-nographic", "-no-reboot"])
+    cmd.args(["-M", MACHINE, "-cpu", cpu, "-m", "256M", "-nographic", "-no-reboot"])
         .args(["-semihosting-config", "enable=on,target=native"])
         .arg("-kernel")
         .arg(kernel)
@@ -105,6 +105,12 @@ pub fn command(qemu: &Path, kernel: &Path, cpu: &str, append: &str, opts: &Optio
     cmd.args(&opts.extra);
     cmd
 }
+
+/// The machine: QEMU `virt` with a GICv3, whose system-register CPU
+/// interface and redistributors the reference kernel drives (its tick,
+/// IPIs; QEMU's default for `virt` is a GICv2), and which takes up to 123
+/// CPUs (a GICv2 stops at 8).
+pub const MACHINE: &str = "virt,gic-version=3";
 
 /// How often the deadline is checked while QEMU runs.
 const POLL: Duration = Duration::from_millis(10);

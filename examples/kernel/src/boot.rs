@@ -7,7 +7,8 @@
 //! name, as `secondary_main` in board/smp.rs is, so boot imports neither):
 //!
 //! 1. CPUs other than affinity-0 zero park: QEMU starts only CPU 0 here;
-//!    others are started later through PSCI at `secondary_entry` (board/smp.rs).
+//!    the others are started at boot through PSCI at `secondary_entry`
+//!    (board/smp.rs).
 //! 2. At EL2, configure EL2 so it stays out of the way and drop to EL1h.
 //! 3. Enable FP/SIMD. The kernel's compiled code never uses it (the
 //!    aarch64-unknown-none-softfloat target), but the code it probes, the
@@ -79,6 +80,18 @@ el2_to_el1:
     orr     x0, x0, #3              // EL1PCTEN | EL1PCEN
     msr     cnthctl_el2, x0
     msr     cntvoff_el2, xzr
+    // GICv3: EL1 may use the system-register CPU interface (ICC_SRE_EL2
+    // SRE and Enable); no virtual CPU interface (ICH_HCR_EL2 = 0).
+    mrs     x0, id_aa64pfr0_el1
+    ubfx    x0, x0, #24, #4         // ID_AA64PFR0_EL1.GIC
+    cbz     x0, 4f
+    mrs     x0, S3_4_C12_C9_5       // ICC_SRE_EL2
+    mov     x1, #0x9                // SRE | Enable (not a logical immediate)
+    orr     x0, x0, x1
+    msr     S3_4_C12_C9_5, x0
+    isb
+    msr     S3_4_C12_C11_0, xzr     // ICH_HCR_EL2
+4:
     // Do not trap FP/SIMD (TFP) or anything else to EL2 (RES1 bits only).
     mov     x0, #0x33ff
     msr     cptr_el2, x0

@@ -9,8 +9,11 @@
 //! with its arguments:
 //!
 //! ```text
-//! [xol=step|xol=brk|xol=boost] [frame=gp|frame=full] [script=PATH [format=text|json]] COMMAND [ARG...]
+//! [xol=step|xol=brk|xol=boost] [frame=gp|frame=full] [tick=HZ] [script=PATH [format=text|json]] COMMAND [ARG...]
 //! ```
+//!
+//! `tick=HZ` sets every CPU's timer tick (default 1000 Hz), which drives
+//! preemption and sleeping (irq.rs, sched/).
 //!
 //! `frame=` chooses what the exception entry saves (embed/vectors.rs): general
 //! registers only (default) or the full frame with FP/SIMD state.
@@ -44,6 +47,8 @@ pub struct CmdLine {
     pub script: Option<String>,
     /// `format=`: how the script's output is printed (default text).
     pub format: ScriptFormat,
+    /// `tick=HZ`: every CPU's tick rate (default 1000).
+    pub tick_hz: u64,
 }
 
 /// Output format of a loaded script (`format=text|json`).
@@ -66,6 +71,7 @@ impl CmdLine {
             args: Vec::new(),
             script: None,
             format: ScriptFormat::Text,
+            tick_hz: crate::irq::DEFAULT_TICK_HZ,
         };
         for word in raw.split_whitespace().skip(1) {
             if let Some((key, value)) = word.split_once('=') {
@@ -93,6 +99,10 @@ impl CmdLine {
             ("format", "text") => self.format = ScriptFormat::Text,
             ("format", "json") => self.format = ScriptFormat::Json,
             ("format", _) => return Err(format!("format={value}: expected format=text or format=json")),
+            ("tick", hz) => match hz.parse::<u64>() {
+                Ok(hz) if (1..=100_000).contains(&hz) => self.tick_hz = hz,
+                _ => return Err(format!("tick={value}: expected tick=HZ, HZ from 1 to 100000")),
+            },
             _ => return Err(format!("unknown option {key}={value}")),
         }
         Ok(())

@@ -6,14 +6,27 @@ use crate::embed::script;
 use crate::selftest::{self, bench, demo, diag, probe_every, smp_test, trap_test};
 use crate::workload;
 
-const USAGE: &str = "usage: [xol=step|xol=brk|xol=boost] [frame=gp|frame=full] [script=PATH [format=text|json]] selftest | demo | bench | probe-every [WORKLOAD N]... | smp-test [ITERATIONS] | fib N | sha256 N | deflate N | sort N";
+const USAGE: &str = "usage: [xol=step|xol=brk|xol=boost] [frame=gp|frame=full] [tick=HZ] [script=PATH [format=text|json]] selftest | demo | bench | probe-every [WORKLOAD N]... | smp-test [ITERATIONS] | fib N | sha256 N | deflate N | sort N | threads N WORKLOAD ARG";
 
 /// Run the command, with the probe script of `script=PATH` loaded around
 /// it if there is one (embed/script.rs); returns the exit status.
 pub fn run(cmdline: &CmdLine, entry_el: u64) -> i32 {
+    // `threads` checks its threads' results against a run of the same
+    // workload made now, before a script can attach probes to it.
+    let mut threads = None;
+    if cmdline.command.as_deref() == Some("threads") {
+        match workload::threads::Reference::compute(&cmdline.args) {
+            Ok(r) => threads = Some(r),
+            Err(status) => return status,
+        }
+    }
+    let command = move |c: &CmdLine| match threads {
+        Some(reference) => workload::threads::run(reference),
+        None => run_command(c, entry_el),
+    };
     match cmdline.script.as_deref() {
-        Some(path) => script::run(cmdline, path, |c| run_command(c, entry_el)),
-        None => run_command(cmdline, entry_el),
+        Some(path) => script::run(cmdline, path, command),
+        None => command(cmdline),
     }
 }
 

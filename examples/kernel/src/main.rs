@@ -41,12 +41,15 @@ mod cmdline;
 mod commands;
 mod embed;
 mod heap;
+mod irq;
 mod panic;
+mod sched;
 mod selftest;
 mod stacks;
+mod sync;
 mod workload;
 
-use board::{mmu, semihosting, uart};
+use board::{cpu, gic, mmu, semihosting, smp, uart};
 use embed::{code_area, debug, exec_area, extable, platform, vectors};
 use probec_runtime::{Config, ExecArea};
 
@@ -76,6 +79,18 @@ extern "C" fn kernel_main(entry_el: u64) -> ! {
     // The vectors that save what the command line asked for; the runtime
     // is told the same.
     vectors::install(cmdline.frame);
+    // Interrupts, threads, the other CPUs (all still with IRQs masked).
+    if !gic::present() {
+        println!(
+            "refkernel: no GICv3 interrupt controller: run QEMU with -M virt,gic-version=3 (the tick, threads and the other CPUs need it)"
+        );
+        semihosting::exit(1);
+    }
+    gic::init_distributor();
+    gic::init_cpu();
+    irq::set_tick_hz(cmdline.tick_hz);
+    sched::init_boot_cpu();
+    smp::start_secondaries(entry_el);
     // The self-tests' own BRK and step users, behind the runtime's.
     embed::exceptions::register_hooks(selftest::trap_test::on_brk, selftest::trap_test::on_step);
     let config = Config {
@@ -90,6 +105,9 @@ extern "C" fn kernel_main(entry_el: u64) -> ! {
     }
     // Executable memory for the handler code of loaded scripts.
     code_area::init();
+    // From here on this is thread `main`, preemptible like any other.
+    irq::start_tick();
+    cpu::irq_enable();
 
     let status = commands::run(&cmdline, entry_el);
     semihosting::exit(status);

@@ -42,7 +42,9 @@ pub struct Config {
     pub exec_area: ExecArea,
     /// Maximum number of probes attached at once.
     pub max_probes: usize,
-    /// Return-probe instances per CPU (nesting depth of hooked returns).
+    /// Return-probe instances per CPU: the runtime keeps a pool of this
+    /// many times the CPU count, shared by every thread (a hooked return
+    /// pending in a preempted thread holds one wherever the thread is).
     pub return_instances_per_cpu: usize,
     /// What the embedder's exception frames hold.
     pub frame: FrameContents,

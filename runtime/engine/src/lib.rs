@@ -22,6 +22,7 @@ pub mod platform;
 pub mod probes;
 pub mod record;
 mod retprobe;
+pub mod returns;
 pub mod runtime;
 pub mod table;
 mod thread;

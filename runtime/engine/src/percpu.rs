@@ -12,9 +12,9 @@
 //! (an `&mut` would let it keep `phase` in a register, or delay its store,
 //! past the call during which the nested trap reads it).
 
+use crate::returns::ReturnList;
 use alloc::boxed::Box;
-use alloc::vec::Vec;
-use core::cell::{Cell, UnsafeCell};
+use core::cell::Cell;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 /// "No probe" in [`PerCpu::active`] and [`HitState::probe`].
@@ -69,22 +69,6 @@ impl HitState {
     }
 }
 
-/// One pending return of a return probe.
-#[derive(Clone, Copy, Debug)]
-pub struct ReturnInstance {
-    /// The return address the trampoline replaced.
-    pub ret: u64,
-    /// SP at function entry; equal to SP when the function returns.
-    pub sp: u64,
-    /// The probe, and its generation at entry (a detached probe's handler
-    /// is not called for returns still pending).
-    pub probe: u32,
-    /// See [`ReturnInstance::probe`].
-    pub generation: u32,
-    /// Word carried from the entry handler to the return handler.
-    pub call_data: u64,
-}
-
 /// Per-CPU runtime state.
 pub struct PerCpu {
     /// Odd while this CPU executes runtime trap code.
@@ -94,8 +78,9 @@ pub struct PerCpu {
     /// hit state that outlives a trap.
     pub active: AtomicU32,
     state: HitState,
-    returns: UnsafeCell<Vec<ReturnInstance>>,
-    return_capacity: usize,
+    /// Return-probe instances of code that runs on this CPU, used when the
+    /// platform has no threads (`Platform::current_thread` is `None`).
+    pub returns: ReturnList,
 }
 
 // SAFETY: `state` and `returns` are only accessed by the owning CPU from its
@@ -105,43 +90,19 @@ pub struct PerCpu {
 unsafe impl Sync for PerCpu {}
 
 impl PerCpu {
-    /// Per-CPU state with room for `return_capacity` pending returns.
-    pub fn new(return_capacity: usize) -> Self {
-        PerCpu {
-            trap_seq: AtomicU64::new(0),
-            active: AtomicU32::new(NO_PROBE),
-            state: HitState::idle(),
-            returns: UnsafeCell::new(Vec::with_capacity(return_capacity)),
-            return_capacity,
-        }
+    /// Per-CPU state.
+    pub fn new() -> Self {
+        PerCpu { trap_seq: AtomicU64::new(0), active: AtomicU32::new(NO_PROBE), state: HitState::idle(), returns: ReturnList::new() }
     }
 
     /// A boxed slice of `cpus` per-CPU states.
-    pub fn all(cpus: usize, return_capacity: usize) -> Box<[PerCpu]> {
-        (0..cpus).map(|_| PerCpu::new(return_capacity)).collect()
+    pub fn all(cpus: usize) -> Box<[PerCpu]> {
+        (0..cpus).map(|_| PerCpu::new()).collect()
     }
 
     /// The hit state. Only the owning CPU may use it (see the `Sync` impl).
     pub fn state(&self) -> &HitState {
         &self.state
-    }
-
-    /// The return stack.
-    ///
-    /// # Safety
-    /// Only the owning CPU, in exception context, and no other reference to
-    /// the stack may be live (handlers are never called while one is).
-    #[allow(clippy::mut_from_ref)]
-    pub unsafe fn returns(&self) -> &mut Vec<ReturnInstance> {
-        // SAFETY: the caller is the owning CPU in exception context with no
-        // other reference to the stack live, so this borrow is unique.
-        unsafe { &mut *self.returns.get() }
-    }
-
-    /// Capacity of the return stack (pushes beyond it are refused; the
-    /// vector never reallocates on the hit path).
-    pub fn return_capacity(&self) -> usize {
-        self.return_capacity
     }
 
     /// The phase (for attach/detach on this CPU, which refuse to run

@@ -2,6 +2,7 @@
 
 use crate::percpu::PerCpu;
 use crate::record::ProbeRecord;
+use crate::returns::ReturnPool;
 use crate::table::AddrTable;
 use crate::xol::SlotArea;
 use crate::{Config, FrameContents, Platform, XolMode};
@@ -36,6 +37,8 @@ pub struct Runtime {
     pub slots: SlotArea,
     /// Per-CPU hit state.
     pub cpus: Box<[PerCpu]>,
+    /// Return-probe instances, shared by every CPU and thread.
+    pub returns: ReturnPool,
     /// Attach/detach lock and free lists.
     pub registry: spin::Mutex<Registry>,
 }
@@ -123,7 +126,8 @@ pub fn init(platform: &'static dyn Platform, config: Config) -> Result<(), InitE
             probes,
             table: AddrTable::new(config.max_probes),
             slots,
-            cpus: PerCpu::all(cpus, config.return_instances_per_cpu),
+            cpus: PerCpu::all(cpus),
+            returns: ReturnPool::new(config.return_instances_per_cpu * cpus),
             registry: spin::Mutex::new(Registry { free_probes, free_slots }),
         }
     });

@@ -1,6 +1,6 @@
 //! Per-thread state the runtime keeps in the embedder's threads.
 
-use core::sync::atomic::AtomicPtr;
+use crate::returns::ReturnList;
 
 /// What the runtime keeps for one thread of the embedder: the head of the
 /// thread's list of live return-probe instances (as Linux keeps
@@ -9,18 +9,23 @@ use core::sync::atomic::AtomicPtr;
 /// returns it from [`crate::Platform::current_thread`]. The runtime only
 /// touches it from the CPU running that thread, with interrupts masked.
 /// A thread must not exit while it is inside a probed function (its
-/// instances would leak until the script is unloaded).
+/// instances would stay out of the pool for good).
 #[derive(Debug)]
 pub struct ThreadState {
-    /// Newest return-probe instance of this thread (null: none).
-    #[allow(dead_code)] // read by the thread-keyed return probes, which come next
-    pub(crate) returns: AtomicPtr<()>,
+    /// The thread's live return-probe instances, newest first.
+    pub(crate) returns: ReturnList,
 }
 
 impl ThreadState {
     /// State for a new thread: no instances.
     pub const fn new() -> ThreadState {
-        ThreadState { returns: AtomicPtr::new(core::ptr::null_mut()) }
+        ThreadState { returns: ReturnList::new() }
+    }
+
+    /// Whether the thread has no hooked return pending (for an embedder
+    /// that wants to check before a thread exits).
+    pub fn returns_pending(&self) -> bool {
+        !self.returns.is_empty()
     }
 }
 

@@ -1,8 +1,10 @@
 pub mod cpu;
+pub mod gic;
 pub mod layout;
 pub mod mmu;
 pub mod pmu;
 pub mod semihosting;
 pub mod smp;
 pub mod time;
+pub mod timer;
 pub mod uart;

@@ -1,56 +1,49 @@
-//! The second CPU: started through PSCI only by commands that ask for it
-//! (`smp-test`), so every other command runs on one CPU exactly as before.
+//! The secondary CPUs: all started at boot through PSCI, as many as QEMU's
+//! `-smp N` gives (up to `cpu::MAX_CPUS`); each sets up its interrupt
+//! controller interface and tick and runs the scheduler (sched/).
 //!
 //! QEMU `virt` without firmware emulates PSCI itself: its conduit is HVC
 //! when the kernel is entered at EL1, SMC with `virtualization=on` (entered
 //! at EL2; hw/arm/virt.c), and CPU_ON starts the target at the highest EL
-//! the caller has (so `secondary_entry` in boot.rs handles EL2 too).
-//!
-//! Once up, CPU 1 sits in an idle loop and runs one job at a time
-//! ([`run_on_secondary`]). It has no interrupts; its only contact with
-//! the runtime is taking probe hits in the code its job calls.
+//! the caller has (so `secondary_entry` in boot.rs handles EL2 too). CPU_ON
+//! of a CPU that does not exist fails with INVALID_PARAMETERS: that is how
+//! the kernel learns how many there are.
 //!
 //! # The grace period (`Platform::wait_for_slot_exits`)
 //!
 //! In Boost mode a CPU runs a slot after the runtime's trap has returned,
-//! so the runtime cannot see it there. Each CPU therefore tells
-//! [`wait_for_slot_exits`] where it can *not* be inside a slot:
-//! - `idle` is true while it is in the idle loop (or offline), and
-//! - it bumps its `quiescent` counter ([`quiescent`]) at points between
-//!   calls of probed code (its idle loop, and the job's loop between calls).
+//! with interrupts unmasked, so the runtime cannot see it there, and an
+//! interrupt can arrive with the PC in the slot. Two rules make the wait
+//! finite and sound:
+//! - no thread is switched out with its PC in a slot (sched/ puts such a
+//!   preemption off to a later interrupt), so a slot is only ever being
+//!   executed by whatever a CPU is running right now, never by a thread
+//!   waiting in a run queue;
+//! - each CPU bumps its `quiescent` counter where it cannot be in a slot:
+//!   at every context switch, every idle-loop pass, and every interrupt
+//!   taken with the PC outside the slots (the interrupted code is the only
+//!   code of that CPU that could be in one: interrupts do not nest, and a
+//!   probe hit's own trap runs with them masked).
 //!
-//! A slot is entered only through a probe hit, and it ends by branching
-//! back into the probed function, so a CPU that is idle or has moved its
-//! counter after the wait started has left any slot it was in. The wait
-//! snapshots every other online CPU's counter and spins until each has
-//! moved or the CPU is idle. Jobs must call [`quiescent`] often (a job
-//! that runs probed code without doing so makes detach wait, and after
-//! [`GRACE_TIMEOUT_NS`] panic, loudly, rather than hang).
+//! A slot is entered only through a probe hit, and ends by branching back
+//! into the probed function. So once every other online CPU has moved its
+//! counter after the probe was unpatched, none is still in its slot, and
+//! none can enter it again. The tick guarantees that every CPU moves its
+//! counter at least once a tick; a CPU that runs with interrupts masked for
+//! long (the self-tests' harness) must call [`quiescent`] itself. After
+//! [`GRACE_TIMEOUT_NS`] the wait panics, loudly, rather than hang.
 
 use core::arch::asm;
 use core::cell::UnsafeCell;
-use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::SeqCst};
+use core::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 
 use crate::board::cpu::{self, MAX_CPUS};
-use crate::board::time;
+use crate::board::{gic, time};
+use crate::{irq, sched};
 
 /// How long a grace period or a secondary's start may take before it is
 /// a bug (reported by a panic) rather than a slow host.
 pub const GRACE_TIMEOUT_NS: u64 = 10_000_000_000;
-
-/// What one CPU publishes for the grace period (see the module docs).
-struct CpuState {
-    online: AtomicBool,
-    idle: AtomicBool,
-    quiescent: AtomicU64,
-}
-
-static CPUS: [CpuState; MAX_CPUS] =
-    [const { CpuState { online: AtomicBool::new(false), idle: AtomicBool::new(true), quiescent: AtomicU64::new(0) } }; MAX_CPUS];
-
-/// The job for CPU 1 (a `fn()` as usize; 0 = none) and whether it is done.
-static JOB: AtomicUsize = AtomicUsize::new(0);
-static JOB_DONE: AtomicBool = AtomicBool::new(false);
 
 /// The boot CPU's system registers a secondary copies before its MMU is on
 /// (layout read by `secondary_entry` in boot.rs).
@@ -97,26 +90,32 @@ pub fn stalled() {
     }
 }
 
-/// Mark the calling CPU as past a point where it cannot be in an XOL slot.
+/// Mark the calling CPU as past a point where it cannot be in an XOL slot
+/// (for code that runs probed functions with interrupts masked for long).
 #[inline]
 pub fn quiescent() {
-    CPUS[cpu::id()].quiescent.fetch_add(1, SeqCst);
+    sched::CPUS[cpu::id()].quiescent.fetch_add(1, SeqCst);
+}
+
+/// CPUs online (the scheduler runs on CPUs `0..online()`).
+pub fn online() -> usize {
+    sched::CPUS.iter().take_while(|c| c.online.load(SeqCst)).count()
 }
 
 /// The grace period of Boost mode (see the module docs): returns when every
-/// other online CPU has been idle or passed a quiescent point since the call.
+/// other online CPU has passed a quiescent point since the call.
 pub fn wait_for_slot_exits() -> bool {
     let me = cpu::id();
     // Orders the detach's unpublish and unpatch before the snapshots.
     core::sync::atomic::fence(SeqCst);
-    for (i, c) in CPUS.iter().enumerate() {
+    for (i, c) in sched::CPUS.iter().enumerate() {
         if i == me || !c.online.load(SeqCst) {
             continue;
         }
         let snapshot = c.quiescent.load(SeqCst);
         let start = time::now_ns();
         let mut next_hook = start + 1_000_000;
-        while !c.idle.load(SeqCst) && c.quiescent.load(SeqCst) == snapshot {
+        while c.quiescent.load(SeqCst) == snapshot {
             let now = time::now_ns();
             if now - start > GRACE_TIMEOUT_NS {
                 panic!("wait_for_slot_exits: CPU {i} passed no quiescent point in 10 s");
@@ -131,17 +130,28 @@ pub fn wait_for_slot_exits() -> bool {
     true
 }
 
-/// Start CPU 1 with PSCI CPU_ON (HVC if the kernel was entered at EL1, SMC
-/// if at EL2) and wait until it is in its idle loop. `Err` is the PSCI
-/// status (e.g. -2 INVALID_PARAMETERS: QEMU runs with one CPU).
-pub fn start_secondary(entry_el: u64) -> Result<(), i64> {
-    let cpu = 1;
-    if CPUS[cpu].online.load(SeqCst) {
-        return Ok(());
+/// Start every secondary CPU QEMU has, one after the other, with PSCI
+/// CPU_ON (HVC if the kernel was entered at EL1, SMC if at EL2), each
+/// waited for until its scheduler runs. Returns the number of CPUs online.
+pub fn start_secondaries(entry_el: u64) -> usize {
+    for cpu in 1..MAX_CPUS {
+        match start_secondary(cpu, entry_el) {
+            Ok(()) => {}
+            // INVALID_PARAMETERS: QEMU has no such CPU.
+            Err(-2) => break,
+            Err(status) => panic!("PSCI CPU_ON of CPU {cpu} failed with {status}"),
+        }
     }
+    online()
+}
+
+/// Start CPU `cpu` and wait until its scheduler runs. `Err` is the PSCI
+/// status.
+fn start_secondary(cpu: usize, entry_el: u64) -> Result<(), i64> {
     let regs = BOOT_REGS.0.get();
-    // SAFETY: CPU 1 is off, so nothing reads BOOT_REGS yet; the registers
-    // read here are this CPU's own.
+    // SAFETY: `cpu` is off and every CPU started before it is online, done
+    // with BOOT_REGS, so nothing reads it now; the registers read here are
+    // this CPU's own.
     unsafe {
         let r = &mut *regs;
         asm!("mrs {}, mair_el1", out(reg) r.mair, options(nomem, nostack));
@@ -149,7 +159,7 @@ pub fn start_secondary(entry_el: u64) -> Result<(), i64> {
         asm!("mrs {}, ttbr0_el1", out(reg) r.ttbr0, options(nomem, nostack));
         asm!("mrs {}, sctlr_el1", out(reg) r.sctlr, options(nomem, nostack));
         asm!("mrs {}, vbar_el1", out(reg) r.vbar, options(nomem, nostack));
-        // CPU 1 reads it with its MMU (and so its caches) off: clean the
+        // The new CPU reads it with its MMU (and so its caches) off: clean the
         // line (the struct is one aligned 64-byte line) to memory.
         asm!("dc civac, {}", "dsb sy", in(reg) regs as usize, options(nostack));
     }
@@ -168,7 +178,7 @@ pub fn start_secondary(entry_el: u64) -> Result<(), i64> {
         return Err(status);
     }
     let start = time::now_ns();
-    while !CPUS[cpu].online.load(SeqCst) {
+    while !sched::CPUS[cpu].online.load(SeqCst) {
         if time::now_ns() - start > GRACE_TIMEOUT_NS {
             panic!("CPU {cpu} did not come up within 10 s of PSCI CPU_ON");
         }
@@ -177,34 +187,12 @@ pub fn start_secondary(entry_el: u64) -> Result<(), i64> {
     Ok(())
 }
 
-/// Give CPU 1 `job` to run (it must call [`quiescent`] between calls of
-/// probed code). CPU 1 must be idle.
-pub fn run_on_secondary(job: fn()) {
-    JOB_DONE.store(false, SeqCst);
-    JOB.store(job as usize, SeqCst);
-}
-
-/// Whether the job given by [`run_on_secondary`] has returned.
-pub fn secondary_done() -> bool {
-    JOB_DONE.load(SeqCst)
-}
-
-/// Rust entry of a secondary CPU (boot.rs), MMU on, on its own stack.
+/// Rust entry of a secondary CPU (boot.rs), MMU on, on its own boot
+/// stack, IRQs masked: its interrupt interface and tick, then the
+/// scheduler's idle loop, for good.
 #[no_mangle]
 pub extern "C" fn secondary_main(cpu: u64) -> ! {
-    let me = &CPUS[cpu as usize];
-    me.online.store(true, SeqCst);
-    loop {
-        me.quiescent.fetch_add(1, SeqCst);
-        let job = JOB.swap(0, SeqCst);
-        if job != 0 {
-            me.idle.store(false, SeqCst);
-            // SAFETY: only `run_on_secondary` stores here, from a `fn()`.
-            let job: fn() = unsafe { core::mem::transmute::<usize, fn()>(job) };
-            job();
-            me.idle.store(true, SeqCst);
-            JOB_DONE.store(true, SeqCst);
-        }
-        core::hint::spin_loop();
-    }
+    gic::init_cpu();
+    irq::start_tick();
+    sched::run_secondary(cpu as usize)
 }

@@ -5,7 +5,7 @@
 use probec_runtime::Platform;
 
 use crate::embed::probe_read::{probe_read_u16, probe_read_u32, probe_read_u64, probe_read_u8};
-use crate::{board::cpu, board::layout, board::mmu, board::smp, board::time, board::uart};
+use crate::{board::cpu, board::layout, board::mmu, board::smp, board::time, board::uart, console, sched};
 
 /// The reference kernel as a runtime platform.
 pub struct RefPlatform;
@@ -14,11 +14,39 @@ pub struct RefPlatform;
 pub static PLATFORM: RefPlatform = RefPlatform;
 
 impl Platform for RefPlatform {
-    /// No interrupts and no threads, so only another CPU can be inside a
-    /// boosted slot: wait until every other online CPU is idle or has
-    /// passed a quiescent point (board/smp.rs). With one CPU this returns at once.
+    /// No thread is ever switched out inside a slot, so only what another
+    /// CPU runs right now can be in one: wait until every other online CPU
+    /// has passed a quiescent point (board/smp.rs, which says why that is
+    /// enough). With one CPU this returns at once.
     fn wait_for_slot_exits(&self) -> bool {
         smp::wait_for_slot_exits()
+    }
+
+    /// Return-probe instances live in each thread (sched/task.rs), so a
+    /// thread preempted inside a probed function and resumed on another
+    /// CPU returns through its own. In an interrupt handler this is the
+    /// interrupted thread: the handler runs on that thread's stack.
+    fn current_thread(&self) -> Option<&probec_runtime::ThreadState> {
+        sched::has_current().then(|| &sched::current().probe)
+    }
+
+    /// `comm`: the current thread's name.
+    fn thread_name(&self, buf: &mut [u8]) -> Option<usize> {
+        if !sched::has_current() {
+            return None;
+        }
+        let name = sched::current().name.as_bytes();
+        let n = name.len().min(buf.len());
+        buf[..n].copy_from_slice(&name[..n]);
+        Some(n)
+    }
+
+    /// `tid`: the current thread's id (0 in the idle threads, 1 in `main`).
+    fn context_value(&self, name: &str) -> Option<u64> {
+        match name {
+            "tid" => Some(if sched::has_current() { sched::current().tid as u64 } else { 0 }),
+            _ => None,
+        }
     }
 
     /// Kernel text, including the exec area, is patchable through the RAM
@@ -31,8 +59,10 @@ impl Platform for RefPlatform {
         cpu::id()
     }
 
+    /// The CPUs that came up at boot (all of them are started before the
+    /// runtime is initialised).
     fn max_cpus(&self) -> usize {
-        cpu::MAX_CPUS
+        smp::online()
     }
 
     fn now_ns(&self) -> u64 {
@@ -40,7 +70,7 @@ impl Platform for RefPlatform {
     }
 
     fn console_write(&self, text: &str) {
-        uart::write_str(text);
+        console::with_console(|| uart::write_str(text));
     }
 
     /// Scripts' memory reads (`*(T *)p`, `str(p)`): the fault-safe loads of

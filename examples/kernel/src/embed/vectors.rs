@@ -28,11 +28,12 @@
 //!   Rust handler's stack below
 //! ```
 //!
-//! Only "current EL with SP_ELx" synchronous exceptions are handled
-//! (BRK, software step, aborts); IRQ, FIQ, SError and anything from SP_EL0
-//! or a lower EL is reported and the kernel panics (no interrupts are used
-//! yet, and there is no EL0). Both tables share those entries, which save
-//! the general registers for the dump and never return.
+//! Only "current EL with SP_ELx" exceptions are handled: synchronous ones
+//! (BRK, software step, aborts) and IRQs (irq.rs: the tick and IPIs, which
+//! may switch threads before the IRQ returns). FIQ, SError and anything
+//! from SP_EL0 or a lower EL is reported and the kernel panics (there is
+//! no EL0). Both tables share those entries, which save the general
+//! registers for the dump and never return.
 
 use core::arch::{asm, global_asm};
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -193,7 +194,7 @@ global_asm!(
     vector  unexpected_3
     // Current EL with SP_ELx (kind 4-7): the kernel itself.
     vector  \el1h_sync
-    vector  unexpected_5
+    vector  el1h_irq
     vector  unexpected_6
     vector  unexpected_7
     // Lower EL, AArch64 (kind 8-11) and AArch32 (kind 12-15): no EL0 yet.
@@ -232,6 +233,16 @@ el1h_sync:
     call_handle_sync
     restore_gp_and_eret
 
+// IRQ from EL1, in both tables: general registers only, whatever frame=
+// says, since nothing on the interrupt path (irq.rs, the scheduler) uses
+// FP/SIMD, and a thread switch keeps FP/SIMD registers as they are
+// (sched/context.rs).
+el1h_irq:
+    save_gp
+    mov     x0, sp
+    bl      {handle_irq}
+    restore_gp_and_eret
+
 // The same with FP/SIMD state in the frame (frame=full).
 el1h_sync_full:
     save_gp
@@ -244,7 +255,6 @@ el1h_sync_full:
     unexpected_entry 1
     unexpected_entry 2
     unexpected_entry 3
-    unexpected_entry 5
     unexpected_entry 6
     unexpected_entry 7
     unexpected_entry 8
@@ -267,6 +277,7 @@ el1h_sync_full:
     v = const OFFSET_V,
     handle_sync = sym handle_sync,
     handle_unexpected = sym handle_unexpected,
+    handle_irq = sym crate::irq::handle_irq,
 );
 
 extern "C" {

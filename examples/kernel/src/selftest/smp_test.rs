@@ -18,7 +18,7 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
 use alloc::string::String;
 use probec_runtime::{attach, detach, stats, Handlers, HitContext};
 
-use crate::{board::smp, board::time};
+use crate::{board::smp, board::time, sched};
 
 global_asm!(
     r#"
@@ -297,8 +297,9 @@ pub fn run(args: &[String], entry_el: u64) -> i32 {
             return crate::cmdline::USAGE_EXIT_STATUS;
         }
     };
-    if let Err(status) = smp::start_secondary(entry_el) {
-        println!("smp-test: PSCI CPU_ON of CPU 1 failed with {status} (QEMU needs -smp 2)");
+    let _ = entry_el;
+    if smp::online() < 2 {
+        println!("smp-test: one CPU online (QEMU needs -smp 2 or more)");
         println!("smp-test: 0 passed, 1 failed");
         return 1;
     }
@@ -307,7 +308,10 @@ pub fn run(args: &[String], entry_el: u64) -> i32 {
     let original: [u32; TARGETS] = core::array::from_fn(|t| unsafe { core::ptr::read_volatile(addr(t) as *const u32) });
     STOP.store(false, SeqCst);
     smp::set_stall_hook(Some(rewrite_words));
-    smp::run_on_secondary(cpu1_loop);
+    let cpu1 = match sched::spawn(String::from("smp-test/cpu1"), Some(1), cpu1_loop) {
+        Ok(h) => h,
+        Err(_) => panic!("smp-test: cannot start a thread"),
+    };
     spin_until("CPU 1 to start calling", || DONE[TARGETS - 1].load(SeqCst) > 0);
 
     let mut f = Findings::default();
@@ -367,7 +371,8 @@ pub fn run(args: &[String], entry_el: u64) -> i32 {
         }
     }
     STOP.store(true, SeqCst);
-    spin_until("CPU 1 to stop", smp::secondary_done);
+    spin_until("CPU 1 to stop", || cpu1.is_finished());
+    cpu1.join();
     smp::set_stall_hook(None);
     let ms = (time::now_ns() - start) / 1_000_000;
     let calls: u64 = DONE.iter().map(|d| d.load(SeqCst)).sum();

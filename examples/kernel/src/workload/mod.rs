@@ -10,6 +10,7 @@
 mod deflate;
 mod sha256;
 mod sort;
+pub mod threads;
 
 use alloc::format;
 use alloc::string::String;
