@@ -252,7 +252,7 @@ impl<'a> Eval<'a> {
             Iter::Range { lo, hi, inclusive } => {
                 let (lo, hi) = (int(self.eval(lo)?)?, int(self.eval(hi)?)?);
                 let hi = if *inclusive { hi } else { hi - 1 };
-                if hi - lo > MAX_RANGE {
+                if hi.checked_sub(lo).is_none_or(|len| len > MAX_RANGE) {
                     return failed(format!("the range {lo}..={hi} is longer than {MAX_RANGE}"));
                 }
                 (lo..=hi).map(|i| vec![Value::Int(i)]).collect()

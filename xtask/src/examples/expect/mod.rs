@@ -111,6 +111,10 @@ pub fn read(file: &str, source: &str, run_args: &[String]) -> Result<Expectation
             Directive::Json => {
                 // The template is the rest of the line, from its first non-blank.
                 let start = start + (line[start..].len() - line[start..].trim_start().len());
+                if line[start..].trim_end().is_empty() {
+                    errors.push(at((start, "an empty JSON line: write the line the run must print".to_string())));
+                    continue;
+                }
                 parser::parse_template(line.trim_end(), start)
                     .and_then(|parts| {
                         parts.iter().try_for_each(|p| match p {

@@ -240,7 +240,7 @@ impl<'a> Parser<'a> {
                     let mut args = Vec::new();
                     while !self.is_punct(")") {
                         if !args.is_empty() {
-                            self.expect_punct(",", "between arguments")?;
+                            self.expect_punct(",", &format!("or `)` after an argument of `{name}(`"))?;
                         }
                         args.push(self.expr()?);
                     }

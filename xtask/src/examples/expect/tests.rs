@@ -207,6 +207,12 @@ fn bad_directives_say_where_and_why() {
         ("// let: X = fib(100)\n// expect: 1 == 1", "t.pr:1:12: fib: want a number in 0..=93, got 100"),
         ("// expect: X == 1\n// let: X = 1", "t.pr:1:12: `X` is not defined"),
         ("// run: fib 20\nkprobe:f { }", "t.pr: no `// expect:` lines"),
+        ("// expect: 1 == 1\n// expect-json:   ", "t.pr:2:19: an empty JSON line"),
+        (
+            r#"// expect: 1 == 1
+// expect-json: {"n": ${fib_total(N}}"#,
+            "t.pr:2:36: expected `,` or `)` after an argument of `fib_total(`, found the end",
+        ),
     ];
     for (directives, want) in cases {
         let got = error(directives, "fib 20");
@@ -221,6 +227,8 @@ fn bad_directives_say_where_and_why() {
 fn evaluation_errors_fail_the_directive() {
     passes_and_fails("// expect: @x / (@x - 1) == 2", "@x: 2\n", "@x: 1\n", "1 / 0");
     passes_and_fails("// expect: @x == 1", "@x: 1\n", "@x:\n[0]  1 |@|\n", "@x is {0: 1}, 1 is 1");
+    let f = exp("// expect: sum(k for k in 0..=1000000000000) == 1").check_text("");
+    assert!(f.len() == 1 && f[0].contains("longer than"), "{f:?}");
     let f = exp("// expect: @x").check_text("@x: 1\n");
     assert!(f.len() == 1 && f[0].contains("1 is a number, not true or false"), "{f:?}");
 }
