@@ -1,36 +1,75 @@
 //! The example scripts, end to end: every `examples/*.pr` compiled and run
-//! through `probec run` on the reference kernel, its output checked.
+//! through `probec run` on the reference kernel, its output checked
+//! against expectations the script itself states.
 //!
 //! Each script names the kernel command it is meant to run with on a line
-//! `// run: COMMAND ARGS` (a workload: `fib 20`). For every script the
-//! harness
+//! `// run: COMMAND ARGS` (a workload: `fib 20`), and what its output must
+//! be on `// expect:` lines (below). For every script the harness
 //!
-//! 1. runs the workload alone (no script) and keeps its result line
+//! 1. reads the directives: one that does not parse, names an unknown
+//!    function or an undefined variable fails the example before anything
+//!    runs (`file:line:column: what is wrong`), as does a script without
+//!    any `// expect:`;
+//! 2. runs the workload alone (no script) and keeps its result line
 //!    (`fib(20) = 6765`);
-//! 2. runs `probec run --kernel KERNEL SCRIPT -- COMMAND ARGS` on three
+//! 3. runs `probec run --kernel KERNEL SCRIPT -- COMMAND ARGS` on three
 //!    configurations (cortex-a57 with single-step XOL, max with
 //!    BRK-after-slot XOL, cortex-a57 with boosted XOL), all with the
-//!    kernel's default general-registers exception frame;
-//! 3. checks the exit status (0), that the result line is the same as
-//!    without probes, and the script's output against values computed here
-//!    independently of the runtime: how often `fib(N)` calls `fib(k)` for
-//!    each k (by walking the recursion), what it returns, what the workload
-//!    code calls once.
+//!    kernel's default general-registers exception frame, and once more
+//!    with `--format json` on the first if the script has `// expect-json:`
+//!    lines;
+//! 4. checks the exit status (0), that the result line is the same as
+//!    without probes, and every directive.
 //!
 //! Prints `examples: N passed, M failed` (one test per script and
 //! configuration).
+//!
+//! # Directives
+//!
+//! ```text
+//! // expect: CONDITION          must hold on every text run's output
+//! // expect-json: LINE          the JSON run prints exactly these lines, in order
+//! // let: NAME = VALUE          names a value computed from N and the models
+//! ```
+//!
+//! A CONDITION is an expression with Rust's operators (`== != < <= > >=`,
+//! `&& || !`, `+ - * / % &`, integers are i128, decimal or `0x` hex).
+//! `N` is the workload's argument from the `// run:` line. It reads the
+//! output with
+//!
+//! - `@name`: the map as printed: a value, a histogram (bucket lower bound
+//!   → count, empty buckets left out) or a keyed map (key → value); keys
+//!   and values that read as numbers are numbers. Printed several times,
+//!   all prints must agree. Not printed: the directive fails, unless
+//!   written `@name or DEFAULT`. `@name[key]` is one key (`@m["a", 0]` a
+//!   tuple key, as printed: `a, 0`).
+//! - `empty(@name)`: nothing but zeros, no keys, no histogram entries;
+//!   `printed(@name)`: how many times it was printed.
+//! - `lines("text")`, `lines_starting("text")`: how many lines equal (start
+//!   with) the text; `lines_matching("fib({a}) from 0x{lr:x}", a > 25)`:
+//!   how many lines match the whole pattern with captures satisfying the
+//!   condition.
+//!
+//! and computes expected values with the functions of `expect/functions.rs`
+//! (the workload models of `model.rs`: `fib(k)`, `fib_calls(n, k)`,
+//! `fib_total(n)`, `sha256_compress_calls(n)`; the buckets `log2_bucket(v)`,
+//! `linear_bucket(v, min, max, step)`; `popcount(v)`, `total(map)`,
+//! `hist_json(map)`) and comprehensions: `sum(E for k in 0..=N if C)`,
+//! `min(...)`, `max(...)`, `all(C for b in @m)`, and `counts(KEY: COUNT for
+//! ...)`, the count map (or histogram) a script would build. Strings take
+//! `${EXPR}`; so do JSON lines. A failing directive prints itself and the
+//! values of the comparison that failed (`@calls is 21890, fib_total(N) is
+//! 21891`). The same text, with examples, is in examples/README.md.
 
-mod checks;
+mod expect;
 mod model;
-mod parse;
+mod output;
 
 use crate::qemu;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
-
-use checks::{check_example, check_json, JSON_EXAMPLES};
 
 /// QEMU CPU and kernel XOL option of each configuration.
 const CONFIGS: [(&str, &str); 3] = [("cortex-a57", "xol=step"), ("max", "xol=brk"), ("cortex-a57", "xol=boost")];
@@ -129,6 +168,20 @@ pub fn run(elf: &Path) -> Result<(u64, u64), String> {
             continue;
         };
         let workload = args[0].clone();
+        // The directives first: a mistake in them fails the example before
+        // anything runs.
+        let shown = script.strip_prefix(crate::repo_root()).unwrap_or(&script).display().to_string();
+        let expectations = match expect::read(&shown, &source, &args) {
+            Ok(e) => e,
+            Err(errors) => {
+                println!("example {name}: FAILED: bad directives");
+                for e in errors {
+                    println!("    {e}");
+                }
+                failed += CONFIGS.len() as u64;
+                continue;
+            }
+        };
         // The result line without any probe.
         let baseline = match baselines.get(&args) {
             Some(b) => b.clone(),
@@ -140,7 +193,7 @@ pub fn run(elf: &Path) -> Result<(u64, u64), String> {
                 line
             }
         };
-        let json = JSON_EXAMPLES.contains(&name.as_str()).then_some((CONFIGS[0].0, CONFIGS[0].1, "json"));
+        let json = expectations.has_json().then_some((CONFIGS[0].0, CONFIGS[0].1, "json"));
         for (cpu, xol, format) in CONFIGS.iter().map(|&(c, x)| (c, x, "text")).chain(json) {
             let mut kernel_args = vec![xol.to_string()];
             kernel_args.extend(args.iter().cloned());
@@ -155,8 +208,8 @@ pub fn run(elf: &Path) -> Result<(u64, u64), String> {
                 (Some(b), got) => failures.push(format!("result line {got:?}, without probes {b:?}")),
             }
             failures.extend(match format {
-                "json" => check_json(&name, &args, &run.stdout),
-                _ => check_example(&name, &args, &run.stdout),
+                "json" => expectations.check_json(&run.stdout),
+                _ => expectations.check_text(&run.stdout),
             });
             let what = format!("example {name} ({cpu} {xol} {format}, {})", args.join(" "));
             if failures.is_empty() {
@@ -173,4 +226,22 @@ pub fn run(elf: &Path) -> Result<(u64, u64), String> {
         }
     }
     Ok((passed, failed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_run_hints() {
+        assert_eq!(run_hint("// x\n// run: fib 20\nkprobe:f {}"), Some(vec!["fib".to_string(), "20".to_string()]));
+        assert_eq!(run_hint("kprobe:f {}"), None);
+    }
+
+    #[test]
+    fn finds_the_result_line() {
+        let out = "Attaching 1 probe...\nfib(20) = 6765\n@calls: 21891\n";
+        assert_eq!(result_line(out, "fib"), Some("fib(20) = 6765"));
+        assert_eq!(result_line(out, "sha256"), None);
+    }
 }

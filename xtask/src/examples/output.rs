@@ -2,8 +2,6 @@
 
 use std::collections::BTreeMap;
 
-// Reading the script output (bpftrace's text format).
-
 /// The maps printed in text format: `@name: value` / `@name[key]: value`
 /// lines, and histograms (`@name:` followed by bucket lines).
 #[derive(Default, Debug)]
@@ -90,4 +88,38 @@ pub fn parse_maps(output: &str) -> Maps {
         maps.hists.entry(name).or_default().push(hist);
     }
     maps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_text_maps() {
+        let out = "fib(20) = 6765\n\
+@calls: 21891\n\
+@fib_args[3]: 2584\n\
+@[kprobe:refkernel::workload::fib]: 1973\n\
+@by_cpu[miniz_oxide::deflate::compress_to_vec, 0]: 1\n\
+@stats: count 3, average 2, total 6\n\
+\n\
+@n:\n\
+[0]                 4181 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@                    |\n\
+[2, 4)              6765 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n\
+[1K, 2K)              12 |                                                    |\n\
+[2K, 4K)               0 |                                                    |\n\
+\n\
+@l:\n\
+(..., 0)               1 |@|\n\
+[0, 5)                 2 |@@|\n\
+[40, ...)              3 |@@@|\n";
+        let m = parse_maps(out);
+        assert_eq!(m.values["@calls"], ["21891"]);
+        assert_eq!(m.values["@fib_args[3]"], ["2584"]);
+        assert_eq!(m.values["@[kprobe:refkernel::workload::fib]"], ["1973"]);
+        assert_eq!(m.values["@by_cpu[miniz_oxide::deflate::compress_to_vec, 0]"], ["1"]);
+        assert_eq!(m.values["@stats"], ["count 3, average 2, total 6"]);
+        assert_eq!(m.hists["@n"][0], BTreeMap::from([(0, 4181), (2, 6765), (1024, 12)]));
+        assert_eq!(m.hists["@l"][0], BTreeMap::from([(i64::MIN, 1), (0, 2), (40, 3)]));
+    }
 }
