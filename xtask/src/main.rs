@@ -11,6 +11,8 @@
 //! - `examples` every examples/*.pr through `probec run`, output checked
 //! - `profile` where the instructions of one probe hit go, per function
 //! - `names`   function names under both mangling schemes (part of `test`)
+//! - `stress`  the stress suite alone: 4 CPUs, threads, interrupts, exact
+//!   per-thread counts (part of `test`)
 //! - `lint`    rustfmt check and clippy -D warnings on every crate, the
 //!   kernel-side ones for their target (first step of `test`)
 mod bench;
@@ -21,6 +23,7 @@ mod names_test;
 mod profile;
 mod qemu;
 mod setup;
+mod stress;
 mod test;
 
 use std::process::ExitCode;
@@ -39,9 +42,10 @@ fn main() -> ExitCode {
             n => Err(format!("{n} failed")),
         }),
         Some("lint") => lint::run(),
+        Some("stress") => test::stress(),
         Some("profile") => profile::run(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <setup|kernel|test|demo|bench|examples|profile|names>");
+            eprintln!("usage: cargo xtask <setup|kernel|test|demo|bench|examples|profile|names|lint|stress>");
             return ExitCode::from(2);
         }
     };

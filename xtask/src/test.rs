@@ -175,6 +175,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
     for config in SMP_TEST_CONFIGS {
         total.add(smp_test(&elf, config)?);
     }
+    // Every CPU busy with threads, interrupts and preemption: exact
+    // per-thread counts from a script (xtask/src/stress.rs).
+    total.add(crate::stress::run(&elf)?);
     total.add(lines_on_the_kernel(&elf)?);
     // Names under both mangling schemes: this kernel and a legacy copy.
     total.add(crate::names_test::run(&elf)?);
@@ -183,7 +186,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     for config in FAULT_TEST_CONFIGS {
         total.add(fault_test(&elf, config)?);
     }
-    // Every example script through `probec run` (xtask/src/examples.rs).
+    // Every example script through `probec run` (xtask/src/examples/).
     let (passed, failed) = crate::examples::run(&elf)?;
     println!("examples: {passed} passed, {failed} failed");
     total.add((passed, failed));
@@ -304,6 +307,18 @@ fn counted_test(
         }
     }
     Ok((passed, failed))
+}
+
+/// `cargo xtask stress`: the stress suite alone.
+pub fn stress() -> Result<(), String> {
+    setup::run()?;
+    let elf = kernel::build()?;
+    let (passed, failed) = crate::stress::run(&elf)?;
+    println!("stress: {passed} passed, {failed} failed");
+    if failed > 0 {
+        return Err(format!("{failed} failed"));
+    }
+    Ok(())
 }
 
 /// `cargo xtask examples`: the example scripts through `probec run` alone.

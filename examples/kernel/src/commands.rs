@@ -3,31 +3,49 @@
 
 use crate::cmdline::{CmdLine, USAGE_EXIT_STATUS};
 use crate::embed::script;
-use crate::selftest::{self, bench, demo, diag, probe_every, smp_test, trap_test};
+use crate::selftest::{self, bench, demo, diag, probe_every, smp_test, stress, trap_test};
 use crate::workload;
 
-const USAGE: &str = "usage: [xol=step|xol=brk|xol=boost] [frame=gp|frame=full] [tick=HZ] [script=PATH [format=text|json]] selftest | demo | bench | probe-every [WORKLOAD N]... | smp-test [ITERATIONS] | fib N | sha256 N | deflate N | sort N | threads N WORKLOAD ARG";
+const USAGE: &str = "usage: [xol=step|xol=brk|xol=boost] [frame=gp|frame=full] [tick=HZ] [script=PATH [format=text|json]] selftest | demo | bench | probe-every [WORKLOAD N]... | smp-test [ITERATIONS] | stress THREADS ITERATIONS [CYCLES] | fib N | sha256 N | deflate N | sort N | threads N WORKLOAD ARG";
 
 /// Run the command, with the probe script of `script=PATH` loaded around
 /// it if there is one (embed/script.rs); returns the exit status.
 pub fn run(cmdline: &CmdLine, entry_el: u64) -> i32 {
-    // `threads` checks its threads' results against a run of the same
-    // workload made now, before a script can attach probes to it.
-    let mut threads = None;
-    if cmdline.command.as_deref() == Some("threads") {
-        match workload::threads::Reference::compute(&cmdline.args) {
-            Ok(r) => threads = Some(r),
-            Err(status) => return status,
-        }
-    }
-    let command = move |c: &CmdLine| match threads {
-        Some(reference) => workload::threads::run(reference),
-        None => run_command(c, entry_el),
+    // `threads` and `stress` check their threads' results against
+    // computations made now, before a script can attach probes.
+    let prepared = match cmdline.command.as_deref() {
+        Some("threads") => workload::threads::Reference::compute(&cmdline.args).map(Prepared::Threads),
+        Some("stress") => stress::Prepared::new(&cmdline.args).map(Prepared::Stress),
+        _ => Ok(Prepared::Nothing),
     };
-    match cmdline.script.as_deref() {
+    let prepared = match prepared {
+        Ok(p) => p,
+        Err(status) => return status,
+    };
+    let stress_words = match &prepared {
+        Prepared::Stress(p) => Some(p.entry_words()),
+        _ => None,
+    };
+    let command = move |c: &CmdLine| match prepared {
+        Prepared::Threads(reference) => workload::threads::run(reference),
+        Prepared::Stress(p) => stress::run(p),
+        Prepared::Nothing => run_command(c, entry_el),
+    };
+    let status = match cmdline.script.as_deref() {
         Some(path) => script::run(cmdline, path, command),
         None => command(cmdline),
+    };
+    match stress_words {
+        Some(words) => stress::finish(&words, status),
+        None => status,
     }
+}
+
+/// What a command computed before the script was loaded.
+enum Prepared {
+    Threads(workload::threads::Reference),
+    Stress(stress::Prepared),
+    Nothing,
 }
 
 /// Run the command alone; returns the exit status.

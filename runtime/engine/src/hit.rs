@@ -45,7 +45,7 @@ impl LiteralMemory for TargetMemory {
 pub(crate) fn probe_hit(rt: &Runtime, cpu: usize, this: &PerCpu, state: &HitState, frame: &mut Frame) -> bool {
     let addr = frame.pc as usize;
     let Some((index, record)) = rt.probe_at(addr) else {
-        return vanished(addr);
+        return vanished(rt, addr);
     };
     let config = record.config();
     let missed = match state.phase.get() {
@@ -173,12 +173,34 @@ fn hit_while_stepping(rt: &Runtime) -> bool {
 
 /// The word at `addr` was a probe BRK when the CPU executed it but the
 /// probe is gone: if a detach restored the original, execute it again.
+///
+/// Before that, store the word back unchanged, with a compare-and-swap
+/// through the alias (so a probe attached there meanwhile is never
+/// overwritten), and do the usual cache maintenance. On hardware this
+/// changes nothing: the detach's broadcast IC IVAU and this exception's
+/// ERET already make the CPU fetch the restored word. Under QEMU's
+/// multi-threaded TCG a CPU that translated the code while the detach was
+/// writing it can keep executing a stale translation that still holds the
+/// BRK, and only a later write to the page makes QEMU discard it; without
+/// this store such a CPU would come back here forever.
 #[cold]
 #[inline(never)]
-fn vanished(addr: usize) -> bool {
+fn vanished(rt: &Runtime, addr: usize) -> bool {
     // SAFETY: the CPU just executed this address, so it is mapped text.
     let word = unsafe { core::ptr::read_volatile(addr as *const u32) };
-    probec_arch::aarch64::brk::brk_imm(word) != Some(probec_arch::aarch64::brk::PROBE_IMM)
+    if probec_arch::aarch64::brk::brk_imm(word) == Some(probec_arch::aarch64::brk::PROBE_IMM) {
+        return false;
+    }
+    if let Some(alias) = rt.platform.text_alias(addr) {
+        // SAFETY: the platform vouches that `alias` is a writable mapping
+        // of the word at `addr` (4-byte aligned, as every instruction).
+        let cell = unsafe { &*(alias as *const core::sync::atomic::AtomicU32) };
+        if cell.compare_exchange(word, word, Ordering::AcqRel, Ordering::Relaxed).is_ok() {
+            // SAFETY: both addresses are mapped (see above).
+            unsafe { probec_arch::aarch64::cache::sync_icache(addr, alias) };
+        }
+    }
+    true
 }
 
 /// A literal load's address was unreadable: the original instruction

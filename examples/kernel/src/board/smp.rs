@@ -20,10 +20,12 @@
 //!   executed by whatever a CPU is running right now, never by a thread
 //!   waiting in a run queue;
 //! - each CPU bumps its `quiescent` counter where it cannot be in a slot:
-//!   at every context switch, every idle-loop pass, and every interrupt
-//!   taken with the PC outside the slots (the interrupted code is the only
-//!   code of that CPU that could be in one: interrupts do not nest, and a
-//!   probe hit's own trap runs with them masked).
+//!   at every context switch, every idle-loop pass, every interrupt taken
+//!   with the PC outside the slots (the interrupted code is the only code
+//!   of that CPU that could be in one: interrupts do not nest, and a probe
+//!   hit's own trap runs with them masked), and every probe hit outside a
+//!   slot and outside an interrupt handler that interrupted one
+//!   (`irq::brk_taken`).
 //!
 //! A slot is entered only through a probe hit, and ends by branching back
 //! into the probed function. So once every other online CPU has moved its
@@ -94,7 +96,9 @@ pub fn stalled() {
 /// (for code that runs probed functions with interrupts masked for long).
 #[inline]
 pub fn quiescent() {
-    sched::CPUS[cpu::id()].quiescent.fetch_add(1, SeqCst);
+    let daif = cpu::irq_save();
+    sched::quiescent(cpu::id());
+    cpu::irq_restore(daif);
 }
 
 /// CPUs online (the scheduler runs on CPUs `0..online()`).
@@ -105,6 +109,10 @@ pub fn online() -> usize {
 /// The grace period of Boost mode (see the module docs): returns when every
 /// other online CPU has passed a quiescent point since the call.
 pub fn wait_for_slot_exits() -> bool {
+    // Spin on this CPU: preempted, the wait would last as long as the
+    // other threads' time slices.
+    sched::preempt_disable();
+    let t0 = time::now_ns();
     let me = cpu::id();
     // Orders the detach's unpublish and unpatch before the snapshots.
     core::sync::atomic::fence(SeqCst);
@@ -127,8 +135,16 @@ pub fn wait_for_slot_exits() -> bool {
             core::hint::spin_loop();
         }
     }
+    GRACE_NS.fetch_add(time::now_ns() - t0, SeqCst);
+    GRACE_COUNT.fetch_add(1, SeqCst);
+    sched::preempt_enable();
     true
 }
+
+/// Time spent in grace periods, and how many (for the stress test's report).
+pub static GRACE_NS: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+/// See [`GRACE_NS`].
+pub static GRACE_COUNT: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
 
 /// Start every secondary CPU QEMU has, one after the other, with PSCI
 /// CPU_ON (HVC if the kernel was entered at EL1, SMC if at EL2), each

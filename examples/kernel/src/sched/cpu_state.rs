@@ -1,6 +1,6 @@
 //! What the scheduler keeps per CPU.
 
-use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64};
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64};
 
 use crate::board::cpu::MAX_CPUS;
 
@@ -23,6 +23,9 @@ pub struct CpuState {
     pub quiescent: AtomicU64,
     /// Preemptions put off because the interrupted PC was in an XOL slot.
     pub deferred: AtomicU64,
+    /// Nesting depth of `preempt_disable` of the thread running here (it
+    /// cannot migrate while it is non-zero, so the count stays with it).
+    pub preempt_count: AtomicU32,
 }
 
 /// The per-CPU states, indexed by CPU number.
@@ -34,5 +37,6 @@ pub static CPUS: [CpuState; MAX_CPUS] = [const {
         online: AtomicBool::new(false),
         quiescent: AtomicU64::new(0),
         deferred: AtomicU64::new(0),
+        preempt_count: AtomicU32::new(0),
     }
 }; MAX_CPUS];

@@ -321,7 +321,7 @@ pub fn switch_to(prev: &Task, next: &Task) {
     next.on_cpu().store(1, Ordering::Relaxed);
     next.cpu.store(me as u32, Ordering::Relaxed);
     next.switches.fetch_add(1, Ordering::Relaxed);
-    CPUS[me].quiescent.fetch_add(1, Ordering::Release);
+    quiescent(me);
     // SAFETY: leaked tasks live as long as they can be switched to.
     set_current(unsafe { &*(next as *const Task) });
     // SAFETY: `prev` is this CPU's current thread (its context is ours to
@@ -341,13 +341,23 @@ fn kick_idle_cpu(affinity: Option<usize>) {
     }
 }
 
+/// CPU `cpu` (the calling one) cannot be executing an XOL slot here: bump
+/// its quiescent count (board/smp.rs). Only the CPU itself writes its
+/// count, with IRQs masked or from its own thread, so a plain increment
+/// suffices; the Release store orders what came before it.
+#[inline(always)]
+pub fn quiescent(cpu: usize) {
+    let q = &CPUS[cpu].quiescent;
+    q.store(q.load(Ordering::Relaxed).wrapping_add(1), Ordering::Release);
+}
+
 /// The idle thread: wait for interrupts; switch when one asks for it.
 fn idle_loop() -> ! {
     let me = cpu::id();
     let state = &CPUS[me];
     loop {
-        state.quiescent.fetch_add(1, Ordering::Release);
         let daif = cpu::irq_save();
+        quiescent(me);
         let runnable = with_queues(|q| q.has_runnable_for(me));
         if runnable {
             cpu::irq_restore(daif);
@@ -400,7 +410,7 @@ pub fn on_reschedule_ipi(cpu: usize) {
 /// interrupt will).
 pub fn irq_exit(cpu: usize, pc: usize) {
     let state = &CPUS[cpu];
-    if !state.need_resched.load(Ordering::Acquire) {
+    if !state.need_resched.load(Ordering::Acquire) || state.preempt_count.load(Ordering::Relaxed) != 0 {
         return;
     }
     if !probec_runtime::trap::preemptible(pc) {
@@ -409,6 +419,27 @@ pub fn irq_exit(cpu: usize, pc: usize) {
     }
     state.need_resched.store(false, Ordering::Relaxed);
     reschedule_with(true, |_| false);
+}
+
+/// Keep the calling thread on this CPU until the matching
+/// [`preempt_enable`]: interrupts still come, but do not switch threads.
+/// For waits that other CPUs end (a grace period): a thread that spins
+/// while it is preempted only makes the wait longer.
+pub fn preempt_disable() {
+    let daif = cpu::irq_save();
+    CPUS[cpu::id()].preempt_count.fetch_add(1, Ordering::Relaxed);
+    cpu::irq_restore(daif);
+}
+
+/// End a [`preempt_disable`]; switch now if a switch was asked for meanwhile.
+pub fn preempt_enable() {
+    let daif = cpu::irq_save();
+    let state = &CPUS[cpu::id()];
+    let left = state.preempt_count.fetch_sub(1, Ordering::Relaxed) - 1;
+    cpu::irq_restore(daif);
+    if left == 0 && daif & (1 << 7) == 0 && state.need_resched.swap(false, Ordering::AcqRel) {
+        reschedule_with(true, |_| false);
+    }
 }
 
 /// Call `f` for each live thread (under the scheduler lock: `f` must not

@@ -4,6 +4,7 @@ pub mod diag;
 pub mod engine;
 pub mod probe_every;
 pub mod smp_test;
+pub mod stress;
 pub mod symbols_test;
 pub mod test_page;
 pub mod trap_test;
