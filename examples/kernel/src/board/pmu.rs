@@ -39,10 +39,15 @@ pub fn instructions() -> u32 {
     value as u32
 }
 
-/// Instructions executed by `f`, minus the counter reads themselves.
+/// Instructions executed by `f`, minus the counter reads themselves. IRQs
+/// are masked meanwhile: the counter counts everything this CPU executes,
+/// and a tick in the middle would add its handler (and maybe a switch to
+/// another thread) to the figure being measured.
 pub fn count(f: impl FnOnce()) -> u64 {
+    let daif = crate::board::cpu::irq_save();
     let start = instructions();
     f();
     let end = instructions();
+    crate::board::cpu::irq_restore(daif);
     end.wrapping_sub(start) as u64
 }
