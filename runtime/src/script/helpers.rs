@@ -160,7 +160,7 @@ pub unsafe extern "C" fn printf(ctx: *const HandlerCtx, format: u32, args: *cons
 }
 
 fn platform() -> Option<&'static dyn crate::Platform> {
-    crate::runtime::get().map(|rt| rt.platform)
+    crate::installed().map(|rt| rt.platform)
 }
 
 /// `probec_read`: fault-safe read of 1, 2, 4 or 8 bytes. 0 on success; on

@@ -11,7 +11,7 @@ use super::spec::ProbeKind;
 use super::state::{Attachment, ScriptState};
 use super::{check_context, code, code_area, sites, LoadOptions, Registry, Script, ScriptId, Slot, SymbolSource, REGISTRY};
 use crate::abi;
-use crate::probes;
+use crate::probes::AttachError;
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -73,7 +73,7 @@ pub fn load(object: &[u8], symbols: &dyn SymbolSource, options: &LoadOptions) ->
                 p.addr
             ))));
         }
-        probes::check(p.addr).map_err(|reason| attach_error(&v, p, reason))?;
+        rt.check(p.addr).map_err(|reason| attach_error(&v, p, reason))?;
     }
     let state = build_state(&v, options, rt.platform.max_cpus())?;
     let placed = if code_area::has_code_area() { Some(place::place(&v.elf)?) } else { None };
@@ -108,7 +108,7 @@ pub fn load(object: &[u8], symbols: &dyn SymbolSource, options: &LoadOptions) ->
     Ok(id)
 }
 
-fn attach_error(v: &Validated<'_>, p: &Point, reason: probes::AttachError) -> LoadError {
+fn attach_error(v: &Validated<'_>, p: &Point, reason: AttachError) -> LoadError {
     LoadError::Attach { probe: v.probes[p.probe].name.clone(), target: p.target.clone(), addr: p.addr, reason }
 }
 

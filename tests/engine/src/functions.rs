@@ -110,7 +110,7 @@ fn count_return(_: &mut HitContext<'_>) {
 fn return_instances_exhausted() -> Result<(), String> {
     reset();
     const N: u64 = 199;
-    let capacity = probec_runtime::runtime::get().map(|rt| rt.cpus[0].return_capacity() as u64).unwrap_or(0);
+    let capacity = probec_runtime::installed().map(|rt| rt.cpus[0].return_capacity() as u64).unwrap_or(0);
     ensure!(capacity > 0 && capacity < N + 1, "test needs 0 < return capacity < {} (have {capacity})", N + 1);
     let id = attach(addr_of1(depth), Handlers { ret: Some(count_return), ..Default::default() }, 0)
         .map_err(|e| alloc::format!("attach: {e}"))?;
