@@ -15,7 +15,7 @@ pub fn string<'s>(strtab: &'s [u8], off: u32, what: &str) -> Result<&'s str, Obj
         .ok_or_else(|| contract_err!("{what}: offset {off} is outside {} or not a NUL-terminated UTF-8 string", abi::SECTION_STRTAB))
 }
 
-use probec_abi::{self as abi, FieldDesc, FormatDesc, MapDesc, ProbeDesc, RequireDesc};
+use probec_abi::{self as abi, FieldDesc, FormatDesc, MapDesc, ProbeDesc, RequireDesc, TargetKind};
 
 /// Largest map capacity (as the compiler's `hash(N)` limit).
 pub const MAX_CAPACITY: u32 = 1 << 24;
@@ -28,7 +28,7 @@ pub fn fields(descs: &[FieldDesc], max_strlen: u32) -> Result<Vec<FieldSpec>, Ob
         .iter()
         .enumerate()
         .map(|(i, d)| {
-            let kind = FieldKind::from_abi(d.kind).ok_or_else(|| contract_err!("field {i}: unknown `kind` {}", d.kind))?;
+            let kind = FieldKind::from_raw(d.kind).ok_or_else(|| contract_err!("field {i}: unknown `kind` {}", d.kind))?;
             let size = if kind == FieldKind::Str { max_strlen } else { 8 };
             if d.size != size {
                 return Err(contract_err!("field {i}: `size` is {} (a {kind:?} field takes {size} bytes)", d.size));
@@ -157,7 +157,7 @@ pub fn requires(descs: &[RequireDesc], strtab: &[u8]) -> Result<Vec<String>, Obj
             if name.is_empty() {
                 return Err(contract_err!("requirement {i}: empty name"));
             }
-            if d.kind != u32::from(abi::field_kind::UNSIGNED) {
+            if d.kind != u32::from(FieldKind::Unsigned.raw()) {
                 return Err(contract_err!("requirement {i} ({name}): `kind` is {} (only 0, unsigned, is defined)", d.kind));
             }
             Ok(name.into())
@@ -212,29 +212,29 @@ pub fn probes(descs: &[ProbeDesc], strtab: &[u8], elf: &Elf<'_>) -> Result<Vec<P
 }
 
 fn target(d: &ProbeDesc, kind: ProbeKind, text: &str, what: &str) -> Result<TargetSpec, ObjectError> {
-    use abi::target_kind::*;
     let special = matches!(kind, ProbeKind::Begin | ProbeKind::End);
-    let t = match d.target_kind {
-        NONE if special && text.is_empty() && d.offset == 0 => TargetSpec::None,
-        SYMBOL | GLOB if !special && !text.is_empty() => {
+    let t = match TargetKind::from_raw(d.target_kind) {
+        Some(TargetKind::None) if special && text.is_empty() && d.offset == 0 => TargetSpec::None,
+        Some(k @ (TargetKind::Symbol | TargetKind::Glob)) if !special && !text.is_empty() => {
             if kind == ProbeKind::Kretprobe && d.offset != 0 {
                 return Err(contract_err!("{what}: a return probe cannot have an offset ({:#x})", d.offset));
             }
-            if d.target_kind == SYMBOL {
+            if k == TargetKind::Symbol {
                 TargetSpec::Symbol(text.into(), d.offset)
             } else {
                 TargetSpec::Glob(text.into(), d.offset)
             }
         }
-        ADDRESS if !special && text.is_empty() => {
+        Some(TargetKind::Address) if !special && text.is_empty() => {
             if d.offset == 0 || !d.offset.is_multiple_of(4) {
                 return Err(contract_err!("{what}: address {:#x} is not a non-zero multiple of 4", d.offset));
             }
             TargetSpec::Address(d.offset)
         }
-        k => {
+        _ => {
             return Err(contract_err!(
-                "{what}: `target_kind` {k} with target {text:?} and offset {:#x} does not fit a {kind:?} probe",
+                "{what}: `target_kind` {} with target {text:?} and offset {:#x} does not fit a {kind:?} probe",
+                d.target_kind,
                 d.offset
             ))
         }
