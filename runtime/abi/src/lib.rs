@@ -105,18 +105,51 @@ pub struct ObjectHeader {
     pub compiler: u32,
 }
 
+/// Why [`ObjectHeader::validate`] refused a header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HeaderError {
+    /// `magic` is not [`MAGIC`].
+    BadMagic,
+    /// `abi_version` is not [`ABI_VERSION`].
+    AbiVersion {
+        /// The header's version.
+        found: u32,
+    },
+    /// `header_size` is not the size of [`ObjectHeader`].
+    Size {
+        /// The header's `header_size`.
+        found: u32,
+    },
+}
+
+impl core::fmt::Display for HeaderError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            HeaderError::BadMagic => write!(f, "not a probec object (bad magic in {SECTION_HEADER})"),
+            HeaderError::AbiVersion { found } => {
+                write!(f, "probec object from an incompatible compiler version (ABI version mismatch: {found}, expected {ABI_VERSION})")
+            }
+            HeaderError::Size { found } => write!(
+                f,
+                "corrupt {SECTION_HEADER} (wrong size: `header_size` is {found}, expected {})",
+                core::mem::size_of::<ObjectHeader>()
+            ),
+        }
+    }
+}
+
 impl ObjectHeader {
     /// Check magic, version and size: the first thing a loader does, so an
     /// object from a different compiler version is refused, never misread.
-    pub fn validate(&self) -> Result<(), &'static str> {
+    pub fn validate(&self) -> Result<(), HeaderError> {
         if self.magic != MAGIC {
-            return Err("not a probec object (bad magic in .probec.header)");
+            return Err(HeaderError::BadMagic);
         }
         if self.abi_version != ABI_VERSION {
-            return Err("probec object from an incompatible compiler version (ABI version mismatch)");
+            return Err(HeaderError::AbiVersion { found: self.abi_version });
         }
         if self.header_size as usize != core::mem::size_of::<ObjectHeader>() {
-            return Err("corrupt .probec.header (wrong size)");
+            return Err(HeaderError::Size { found: self.header_size });
         }
         Ok(())
     }
