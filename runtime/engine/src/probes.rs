@@ -189,7 +189,7 @@ impl Runtime {
                 let alias = self.platform.text_alias(exec).ok_or(AttachError::NotPatchable)?;
                 for (i, word) in words.into_iter().enumerate() {
                     // SAFETY: the slot is free, so no CPU executes it; the alias
-                    // was checked at init and now.
+                    // was checked by Runtime::new and now.
                     unsafe { patch_word(exec + 4 * i, alias + 4 * i, word) };
                 }
                 registry.free_slots.pop();
@@ -239,7 +239,7 @@ impl Runtime {
                 // A CPU leaves the runtime before it runs a boosted slot, so
                 // none of the waits above covers it: only the platform knows
                 // when no CPU (or preempted thread) can still be in the slot.
-                // init refused Boost on platforms that cannot tell; should one
+                // Runtime::new refused Boost on platforms that cannot tell; should one
                 // change its mind, the slot is leaked rather than reused.
                 if self.platform.wait_for_slot_exits() {
                     registry.free_slots.push(slot);
