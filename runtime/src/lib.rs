@@ -11,6 +11,9 @@
 //! the entry points in [`trap`], and attaches probes with [`attach`]. On each
 //! hit the runtime calls the handlers, then runs the displaced instruction
 //! out of line (XOL) or simulates it, and resumes the interrupted code.
+//! ([`init`] builds a [`Runtime`] value and installs it for the exception
+//! vectors; the free functions act on the installed one, and scripts are
+//! bound to it.)
 //!
 //! The crate builds and unit-tests on any host; the parts that touch system
 //! registers or caches have host fallbacks.
@@ -23,22 +26,15 @@ extern crate alloc;
 pub use probec_abi as abi;
 pub use probec_abi::frame;
 pub use probec_arch as arch;
-pub use probec_engine::{config, handler, percpu, platform, probes, record, runtime, table, trap, xol};
+pub use probec_engine::{config, global, handler, percpu, platform, probes, record, runtime, table, trap, xol};
 pub mod script;
 
 pub use config::{Config, ExecArea, FrameContents, XolMode};
 pub use frame::Frame;
+pub use global::{attach, check, detach, init, install, installed, memory_per_probe, stats};
 pub use handler::{Handler, Handlers, HitContext, ProbeId};
 pub use platform::Platform;
 pub use probec_engine::ThreadState;
-pub use probes::{attach, check, detach, stats, AttachError, DetachError, ProbeStats};
-pub use runtime::{memory_per_probe, InitError};
+pub use probes::{AttachError, DetachError, ProbeStats};
+pub use runtime::{InitError, Runtime};
 pub use script::{LoadError, LoadOptions, ObjectError, OutputFormat, ScriptId, SymbolSource};
-
-/// Initialise the runtime once, before any probe is attached: records the
-/// platform, writes the return trampoline, carves the executable area into
-/// XOL slots and allocates the probe table and per-CPU state (the only
-/// allocations the runtime makes; attach and the hit path allocate nothing).
-pub fn init(platform: &'static dyn Platform, config: Config) -> Result<(), InitError> {
-    runtime::init(platform, config)
-}

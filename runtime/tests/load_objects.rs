@@ -1,7 +1,8 @@
 //! The runtime's loader on real objects: every examples/*.pr compiled by
 //! the probec library, then validated, placed, relocated and attached by
-//! `probec_runtime::script` on a fake host platform (text, code area and
-//! XOL area are host buffers; the alias is the identity). Arm64 code does
+//! `probec_runtime::script` on the fake host platform
+//! (`probec_engine::testing`: text, code area and XOL area are host
+//! buffers; the alias is the identity). Arm64 code does
 //! not run on the host, so handlers are bound to native stand-ins; the
 //! placed code is checked word by word instead. Plus the robustness
 //! property: every byte of a valid object mutated, every truncation: load
@@ -9,83 +10,46 @@
 
 use object::{self, Object, ObjectSection, ObjectSymbol};
 use probec::driver::{compile, Options};
+use probec_engine::testing::FakePlatform;
 use probec_runtime::abi::{self, HandlerCtx};
 use probec_runtime::script::spec::TargetSpec;
 use probec_runtime::script::{self, helpers, LoadError, LoadOptions, OutputFormat};
-use probec_runtime::{AttachError, Config, ExecArea, FrameContents, Platform, XolMode};
+use probec_runtime::{AttachError, Config, FrameContents, XolMode};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
 const TEXT_BYTES: usize = 64 * 1024;
 const EXEC_BYTES: usize = 64 * 1024;
 const CODE_BYTES: usize = 256 * 1024;
 
-struct Host {
-    text: usize,
-    exec: usize,
-    code: usize,
-}
-
-impl Host {
-    fn inside(&self, a: usize) -> bool {
-        [(self.text, TEXT_BYTES), (self.exec, EXEC_BYTES), (self.code, CODE_BYTES)].iter().any(|&(s, l)| a >= s && a < s + l)
-    }
-}
-
-impl Platform for Host {
-    fn text_alias(&self, exec_addr: usize) -> Option<usize> {
-        self.inside(exec_addr).then_some(exec_addr)
-    }
-    fn cpu_id(&self) -> usize {
-        0
-    }
-    fn max_cpus(&self) -> usize {
-        2
-    }
-    fn now_ns(&self) -> u64 {
-        1_000
-    }
-    fn console_write(&self, text: &str) {
-        eprint!("{text}");
-    }
-    fn read_nofault(&self, addr: u64, dst: &mut [u8]) -> bool {
-        // Only the fake text is "mapped" for fault-safe reads.
-        let a = addr as usize;
-        if a < self.text || a + dst.len() > self.text + TEXT_BYTES {
-            return false;
-        }
-        // SAFETY: `a..a + dst.len()` lies inside the leaked fake text (just
-        // checked), which is never freed; `dst` is a distinct buffer.
-        unsafe { std::ptr::copy_nonoverlapping(a as *const u8, dst.as_mut_ptr(), dst.len()) };
-        true
-    }
-    fn context_value(&self, name: &str) -> Option<u64> {
-        (name == "tid").then_some(7)
-    }
-}
+type Host = FakePlatform;
 
 static HOST: OnceLock<&'static Host> = OnceLock::new();
 static SERIAL: Mutex<()> = Mutex::new(());
 
-fn leak(bytes: usize, fill: u32) -> usize {
-    Box::leak(vec![fill; bytes / 4].into_boxed_slice()).as_ptr() as usize
-}
-
-/// Initialise the runtime once; tests run one at a time (the runtime and
-/// the script registry are global).
+/// Initialise the runtime once; tests run one at a time (scripts load into
+/// the installed runtime, and the script registry is global).
 fn setup() -> (&'static Host, MutexGuard<'static, ()>) {
     let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let host = *HOST.get_or_init(|| {
-        let host: &'static Host =
-            Box::leak(Box::new(Host { text: leak(TEXT_BYTES, 0xd503_201f), exec: leak(EXEC_BYTES, 0), code: leak(CODE_BYTES, 0) }));
+        // Only the fake text is "mapped" for fault-safe reads.
+        let host = FakePlatform::builder()
+            .text(TEXT_BYTES)
+            .exec(EXEC_BYTES)
+            .code(CODE_BYTES)
+            .cpus(2)
+            .clock_ns(1_000)
+            .readable_text()
+            .context("tid", 7)
+            .build();
         let config = Config {
             xol_mode: XolMode::BrkAfterSlot,
-            exec_area: ExecArea { start: host.exec, len: EXEC_BYTES },
+            exec_area: host.exec_area(),
             max_probes: 256,
             return_instances_per_cpu: 8,
             frame: FrameContents::Full,
         };
         probec_runtime::init(host, config).expect("init");
-        script::set_code_area(ExecArea { start: host.code, len: CODE_BYTES }).expect("code area");
+        script::set_code_area(host.code_area()).expect("code area");
         host
     });
     (host, guard)
@@ -121,7 +85,7 @@ fn example_symbol_names() -> &'static Vec<&'static str> {
 
 /// Every example's symbols, 64 bytes each in the fake text.
 fn symbols(host: &Host) -> Vec<(&'static str, usize, usize)> {
-    example_symbol_names().iter().enumerate().map(|(i, &n)| (n, host.text + 64 * i, 64)).collect()
+    example_symbol_names().iter().enumerate().map(|(i, &n)| (n, host.text() + 64 * i, 64)).collect()
 }
 
 fn native_noop(_name: &str) -> Option<abi::Handler> {
@@ -265,7 +229,7 @@ fn count_calls_runs_begin_hits_end_and_prints_maps() {
         let id = script::load(&obj, &symbols(host), &opts).expect("load");
         assert_eq!((script::probe_points(id), script::attached_probes(id)), (Some(1), Some(3)), "bpftrace counts BEGIN and END");
         for n in 0..3 {
-            hit(host.text, n, 0);
+            hit(host.text(), n, 0);
         }
         let mut out = String::new();
         script::drain(id, &mut out, format).unwrap();
@@ -323,8 +287,8 @@ fn entry_and_return_probes_share_a_site() {
     let id = script::load(&obj, &symbols(host), &opts).expect("load");
     assert_eq!(script::probe_points(id), Some(2));
     assert_eq!(script::attached_probes(id), Some(2));
-    hit(host.text, 10, 55);
-    hit(host.text, 30, 832_040);
+    hit(host.text(), 10, 55);
+    hit(host.text(), 30, 832_040);
     let mut out = String::new();
     script::unload(id, &mut out, OutputFormat::Text).unwrap();
     assert_eq!(out, "fib(30) on cpu 0 at +0 ns, called from 0x40001234\nkretprobe:refkernel::workload::fib returned 832040\n\n\n");
@@ -336,20 +300,20 @@ fn two_scripts_on_one_function_detach_independently() {
     let obj = compile_example("count_calls.pr");
     let opts = LoadOptions { native_handlers: Some(count_calls_native), ..LoadOptions::default() };
     let a = script::load(&obj, &symbols(host), &opts).expect("load a");
-    hit(host.text, 1, 0);
+    hit(host.text(), 1, 0);
     let b = script::load(&obj, &symbols(host), &opts).expect("load b");
-    hit(host.text, 2, 0);
+    hit(host.text(), 2, 0);
     let mut out = String::new();
     script::unload(a, &mut out, OutputFormat::Text).unwrap();
     assert!(out.ends_with("\n\n\n@calls: 2\n"), "{out:?}");
     // SAFETY: the first word of the leaked fake text; tests are serialised.
-    assert_ne!(unsafe { *(host.text as *const u32) }, 0xd503_201f, "b still probes fib");
-    hit(host.text, 3, 0);
+    assert_ne!(unsafe { *(host.text() as *const u32) }, 0xd503_201f, "b still probes fib");
+    hit(host.text(), 3, 0);
     out.clear();
     script::unload(b, &mut out, OutputFormat::Text).unwrap();
     assert!(out.ends_with("\n\n\n@calls: 2\n"), "{out:?}");
     // SAFETY: as above.
-    assert_eq!(unsafe { *(host.text as *const u32) }, 0xd503_201f, "fib restored");
+    assert_eq!(unsafe { *(host.text() as *const u32) }, 0xd503_201f, "fib restored");
     assert_eq!(script::unload(a, &mut out, OutputFormat::Text), Err(script::UnloadError::NotLoaded));
 }
 
@@ -364,7 +328,7 @@ fn unknown_symbols_name_the_probe_and_close_matches() {
     );
     let obj = compile("kprobe:fib+6 { @x = count(); }", "off.pr", &Options::default()).expect("compile").bytes;
     let mut syms = symbols(host);
-    syms.push(("fib", host.text, 64));
+    syms.push(("fib", host.text(), 64));
     let e = script::load(&obj, &syms, &options()).expect_err("misaligned");
     assert_eq!(e.to_string(), "kprobe:fib+6: offset 0x6 into `fib` is not a multiple of 4 (instructions are 4 bytes)");
     let obj = compile("kprobe:fib+64 { @x = count(); }", "off.pr", &Options::default()).expect("compile").bytes;
@@ -386,7 +350,7 @@ fn load_any(host: &Host, syms: &Vec<(&'static str, usize, usize)>, obj: &[u8], f
             let mut out = String::new();
             script::unload(id, &mut out, OutputFormat::Text).expect("unload");
             assert_eq!(script::code_area::free_bytes(), free_before, "code memory leaked");
-            for a in (host.text..host.text + 64 * example_symbol_names().len()).step_by(4) {
+            for a in (host.text()..host.text() + 64 * example_symbol_names().len()).step_by(4) {
                 // SAFETY: the symbols' 64-byte slots fit in the leaked,
                 // word-aligned fake text (checked where they are laid out).
                 assert_eq!(unsafe { *(a as *const u32) }, 0xd503_201f, "a probe stayed armed at {a:#x}");

@@ -15,11 +15,11 @@ use probec_runtime::ExecArea;
 #[test]
 fn the_code_area_is_set_once_and_never_over_the_xol_area() {
     let (host, _g) = setup();
-    let again = script::set_code_area(ExecArea { start: host.code, len: CODE });
+    let again = script::set_code_area(ExecArea { start: host.code(), len: CODE });
     assert_eq!(again, Err(script::CodeAreaError::AlreadySet));
-    let xol = script::set_code_area(ExecArea { start: host.exec, len: 256 });
+    let xol = script::set_code_area(ExecArea { start: host.exec(), len: 256 });
     assert_eq!(xol, Err(script::CodeAreaError::OverlapsXolArea));
-    let odd = script::set_code_area(ExecArea { start: host.code + 4, len: 256 });
+    let odd = script::set_code_area(ExecArea { start: host.code() + 4, len: 256 });
     assert_eq!(odd, Err(script::CodeAreaError::Misaligned));
 }
 
@@ -221,7 +221,7 @@ fn attach_is_all_or_nothing() {
     // is detached again.
     let (host, _g) = setup();
     let names: Vec<&'static str> = (0..80).map(|i| &*Box::leak(format!("t{i}").into_boxed_str())).collect();
-    let many: Vec<(&str, usize, usize)> = names.iter().enumerate().map(|(i, n)| (*n, host.text + 16 * i, 16)).collect();
+    let many: Vec<(&str, usize, usize)> = names.iter().enumerate().map(|(i, n)| (*n, host.text() + 16 * i, 16)).collect();
     let mut s = base();
     s.probes[1] = (abi::probe_kind::KPROBE, abi::target_kind::GLOB, "kprobe:t*", "t*", "kprobe:target", 0);
     let free = script::code_area::free_bytes();
@@ -229,15 +229,15 @@ fn attach_is_all_or_nothing() {
     assert!(e.to_string().starts_with("kprobe:t*: cannot probe t64 ("), "{e}");
     assert!(e.to_string().ends_with("): the probe table is full"), "{e}");
     assert_eq!(script::code_area::free_bytes(), free);
-    for a in (host.text..host.text + 16 * 80).step_by(4) {
+    for a in (host.text()..host.text() + 16 * 80).step_by(4) {
         // SAFETY: 80 16-byte symbols fit in the leaked fake text (4 KiB);
         // tests are serialised.
         assert_eq!(unsafe { *(a as *const u32) }, 0xd503_201f, "rolled back at {a:#x}");
     }
     // Script code itself is never probed.
     let mut s2 = base();
-    let at: &'static str = Box::leak(format!("kprobe:{:#x}", host.code + 256).into_boxed_str());
-    s2.probes.push((abi::probe_kind::KPROBE, abi::target_kind::ADDRESS, at, "", "kprobe:target", (host.code + 256) as u64));
+    let at: &'static str = Box::leak(format!("kprobe:{:#x}", host.code() + 256).into_boxed_str());
+    s2.probes.push((abi::probe_kind::KPROBE, abi::target_kind::ADDRESS, at, "", "kprobe:target", (host.code() + 256) as u64));
     let e = script::load(&build(&s2), &syms(host), &opts()).expect_err("code area");
     assert!(e.to_string().ends_with("is inside the code of loaded scripts, which cannot be probed"), "{e}");
     // Below the limit the same glob attaches one probe per function.

@@ -39,7 +39,7 @@ fn exit_in_begin_keeps_handlers_off_and_end_still_runs() {
     HITS.store(0, Ordering::SeqCst);
     let id = script::load(&build(&base()), &syms(host), &LoadOptions { native_handlers: Some(exit_in_begin), ..opts() }).unwrap();
     assert!(script::exit_requested(id));
-    hit(host.text);
+    hit(host.text());
     assert_eq!(HITS.load(Ordering::SeqCst), 0, "no handler after exit()");
     script::unload(id, &mut String::new(), OutputFormat::Text).unwrap();
     assert_eq!(HITS.load(Ordering::SeqCst), 1, "END ran");
@@ -85,7 +85,7 @@ fn full_maps_and_lost_events_are_reported() {
     s.fields.push(FieldDesc { kind: abi::field_kind::UNSIGNED, bits: 64, size: 8 });
     let options = LoadOptions { native_handlers: Some(keyed_inserts), ring_bytes_per_cpu: 256, ..opts() };
     let id = script::load(&build(&s), &syms(host), &options).unwrap();
-    hit(host.text);
+    hit(host.text());
     let mut out = String::new();
     script::drain(id, &mut out, OutputFormat::Text).unwrap();
     // 24-byte records: ten fit in the 256-byte ring, thirty are lost.
@@ -149,7 +149,7 @@ fn helpers_read_fault_safely_and_count_errors() {
     let mut s = base();
     s.requires = vec!["pid"];
     let id = script::load(&build(&s), &syms(host), &LoadOptions { native_handlers: Some(reads), ..opts() }).unwrap();
-    hit(host.text);
+    hit(host.text());
     let mut out = String::new();
     script::unload(id, &mut out, OutputFormat::Json).unwrap();
     assert_eq!(out, "{\"type\": \"probe_errors\", \"data\": {\"probe\": \"kprobe:target\", \"errors\": 5}}\n");

@@ -4,7 +4,7 @@ use super::strtab::Strtab;
 use crate::ast::Target;
 use crate::tir::{self, MapKind};
 use crate::types::Type;
-use probec_abi::{self as abi, FieldDesc, FormatDesc, MapDesc, ObjectHeader, Pod, ProbeDesc, RequireDesc};
+use probec_abi::{self as abi, FieldDesc, FieldKind, FormatDesc, MapDesc, ObjectHeader, Pod, ProbeDesc, RequireDesc, TargetKind};
 
 /// All descriptor sections, as bytes.
 pub struct Tables {
@@ -25,14 +25,13 @@ pub struct Tables {
 }
 
 fn field(t: &Type, strlen: u32) -> FieldDesc {
-    use abi::field_kind::*;
     let (kind, bits) = match t {
-        Type::Int { bits, signed } => (if *signed { SIGNED } else { UNSIGNED }, *bits as u16),
-        Type::Bool => (BOOL, 0),
-        Type::Str => (STRING, 0),
-        Type::Ptr(_) => (POINTER, 64),
+        Type::Int { bits, signed } => (if *signed { FieldKind::Signed } else { FieldKind::Unsigned }, *bits as u16),
+        Type::Bool => (FieldKind::Bool, 0),
+        Type::Str => (FieldKind::Str, 0),
+        Type::Ptr(_) => (FieldKind::Ptr, 64),
     };
-    FieldDesc { kind, bits, size: if *t == Type::Str { strlen } else { 8 } }
+    FieldDesc { kind: kind.raw(), bits, size: if *t == Type::Str { strlen } else { 8 } }
 }
 
 fn value_size(m: &tir::Map, strlen: u32) -> u32 {
@@ -83,11 +82,12 @@ pub fn build(prog: &tir::Program, features: u32, source_name: &str) -> Tables {
         for p in &h.probes {
             let kind = p.kind.raw();
             let (target_kind, target, offset) = match &p.target {
-                Target::None => (abi::target_kind::NONE, 0, 0),
-                Target::Symbol { name, offset } => (abi::target_kind::SYMBOL, st.add(name), *offset),
-                Target::Glob { pattern, offset } => (abi::target_kind::GLOB, st.add(pattern), *offset),
-                Target::Address(a) => (abi::target_kind::ADDRESS, 0, *a),
+                Target::None => (TargetKind::None, 0, 0),
+                Target::Symbol { name, offset } => (TargetKind::Symbol, st.add(name), *offset),
+                Target::Glob { pattern, offset } => (TargetKind::Glob, st.add(pattern), *offset),
+                Target::Address(a) => (TargetKind::Address, 0, *a),
             };
+            let target_kind = target_kind.raw();
             let flags = if h.uses_clock { 0 } else { abi::probe_flags::NO_CLOCK };
             let d =
                 ProbeDesc { kind, target_kind, flags, name: st.add(&p.text), target, handler, offset, block: block as u32, reserved: 0 };
@@ -133,7 +133,7 @@ pub fn build(prog: &tir::Program, features: u32, source_name: &str) -> Tables {
 
     let mut requires = Vec::new();
     for r in &prog.requires {
-        push(&mut requires, &RequireDesc { name: st.add(r), kind: abi::field_kind::UNSIGNED as u32 });
+        push(&mut requires, &RequireDesc { name: st.add(r), kind: u32::from(FieldKind::Unsigned.raw()) });
     }
 
     let header = ObjectHeader {

@@ -105,18 +105,51 @@ pub struct ObjectHeader {
     pub compiler: u32,
 }
 
+/// Why [`ObjectHeader::validate`] refused a header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HeaderError {
+    /// `magic` is not [`MAGIC`].
+    BadMagic,
+    /// `abi_version` is not [`ABI_VERSION`].
+    AbiVersion {
+        /// The header's version.
+        found: u32,
+    },
+    /// `header_size` is not the size of [`ObjectHeader`].
+    Size {
+        /// The header's `header_size`.
+        found: u32,
+    },
+}
+
+impl core::fmt::Display for HeaderError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            HeaderError::BadMagic => write!(f, "not a probec object (bad magic in {SECTION_HEADER})"),
+            HeaderError::AbiVersion { found } => {
+                write!(f, "probec object from an incompatible compiler version (ABI version mismatch: {found}, expected {ABI_VERSION})")
+            }
+            HeaderError::Size { found } => write!(
+                f,
+                "corrupt {SECTION_HEADER} (wrong size: `header_size` is {found}, expected {})",
+                core::mem::size_of::<ObjectHeader>()
+            ),
+        }
+    }
+}
+
 impl ObjectHeader {
     /// Check magic, version and size: the first thing a loader does, so an
     /// object from a different compiler version is refused, never misread.
-    pub fn validate(&self) -> Result<(), &'static str> {
+    pub fn validate(&self) -> Result<(), HeaderError> {
         if self.magic != MAGIC {
-            return Err("not a probec object (bad magic in .probec.header)");
+            return Err(HeaderError::BadMagic);
         }
         if self.abi_version != ABI_VERSION {
-            return Err("probec object from an incompatible compiler version (ABI version mismatch)");
+            return Err(HeaderError::AbiVersion { found: self.abi_version });
         }
         if self.header_size as usize != core::mem::size_of::<ObjectHeader>() {
-            return Err("corrupt .probec.header (wrong size)");
+            return Err(HeaderError::Size { found: self.header_size });
         }
         Ok(())
     }
@@ -196,14 +229,52 @@ pub mod target_kind {
     pub const ADDRESS: u8 = 3;
 }
 
+/// How a probe names its point, typed: [`TargetKind::raw`] is what the
+/// compiler writes into [`ProbeDesc::target_kind`] and
+/// [`TargetKind::from_raw`] what the loader reads back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TargetKind {
+    /// `BEGIN`/`END` ([`target_kind::NONE`]).
+    None,
+    /// An exact symbol ([`target_kind::SYMBOL`]).
+    Symbol,
+    /// A glob ([`target_kind::GLOB`]).
+    Glob,
+    /// An absolute address ([`target_kind::ADDRESS`]).
+    Address,
+}
+
+impl TargetKind {
+    /// The value stored in [`ProbeDesc::target_kind`].
+    pub const fn raw(self) -> u8 {
+        match self {
+            TargetKind::None => target_kind::NONE,
+            TargetKind::Symbol => target_kind::SYMBOL,
+            TargetKind::Glob => target_kind::GLOB,
+            TargetKind::Address => target_kind::ADDRESS,
+        }
+    }
+
+    /// The kind a [`ProbeDesc::target_kind`] value names, if any.
+    pub const fn from_raw(raw: u8) -> Option<Self> {
+        Some(match raw {
+            target_kind::NONE => TargetKind::None,
+            target_kind::SYMBOL => TargetKind::Symbol,
+            target_kind::GLOB => TargetKind::Glob,
+            target_kind::ADDRESS => TargetKind::Address,
+            _ => return None,
+        })
+    }
+}
+
 /// One probe point. A probe block with several probes (`kprobe:a, kprobe:b`)
 /// yields several descriptors sharing one handler.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ProbeDesc {
-    /// A [`probe_kind`] value.
+    /// A [`probe_kind`] value ([`ProbeKind`]).
     pub kind: u8,
-    /// A [`target_kind`] value.
+    /// A [`target_kind`] value ([`TargetKind`]).
     pub target_kind: u8,
     /// [`probe_flags`] bits; unknown bits are refused.
     pub flags: u16,
@@ -351,7 +422,7 @@ pub const HIST_BUCKETS: usize = 66;
 pub struct MapDesc {
     /// Strtab offset of the name including `@` (`@bytes`).
     pub name: u32,
-    /// A [`map_kind`] value.
+    /// A [`map_kind`] value ([`MapKind`]).
     pub kind: u16,
     /// Reserved, zero.
     pub flags: u16,
@@ -392,6 +463,48 @@ pub mod field_kind {
     pub const POINTER: u16 = 4;
 }
 
+/// A field's kind, typed: [`FieldKind::raw`] is what the compiler writes
+/// into [`FieldDesc::kind`] (and [`RequireDesc::kind`]) and
+/// [`FieldKind::from_raw`] what the loader reads back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldKind {
+    /// Unsigned integer ([`field_kind::UNSIGNED`]).
+    Unsigned,
+    /// Signed integer ([`field_kind::SIGNED`]).
+    Signed,
+    /// Boolean ([`field_kind::BOOL`]).
+    Bool,
+    /// NUL-padded string, possibly truncated ([`field_kind::STRING`]).
+    Str,
+    /// Pointer, printed in hex ([`field_kind::POINTER`]).
+    Ptr,
+}
+
+impl FieldKind {
+    /// The value stored in [`FieldDesc::kind`].
+    pub const fn raw(self) -> u16 {
+        match self {
+            FieldKind::Unsigned => field_kind::UNSIGNED,
+            FieldKind::Signed => field_kind::SIGNED,
+            FieldKind::Bool => field_kind::BOOL,
+            FieldKind::Str => field_kind::STRING,
+            FieldKind::Ptr => field_kind::POINTER,
+        }
+    }
+
+    /// The kind a [`FieldDesc::kind`] value names, if any.
+    pub const fn from_raw(raw: u16) -> Option<Self> {
+        Some(match raw {
+            field_kind::UNSIGNED => FieldKind::Unsigned,
+            field_kind::SIGNED => FieldKind::Signed,
+            field_kind::BOOL => FieldKind::Bool,
+            field_kind::STRING => FieldKind::Str,
+            field_kind::POINTER => FieldKind::Ptr,
+            _ => return None,
+        })
+    }
+}
+
 /// Marker in the last byte of a string buffer whose text was truncated.
 pub const STR_TRUNCATED: u8 = 1;
 
@@ -399,7 +512,7 @@ pub const STR_TRUNCATED: u8 = 1;
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FieldDesc {
-    /// A [`field_kind`] value.
+    /// A [`field_kind`] value ([`FieldKind`]).
     pub kind: u16,
     /// Width in bits of the declared integer type (8..64), 0 otherwise;
     /// informational (stored integers are always 8 bytes).
@@ -556,6 +669,40 @@ pub mod record_kind {
     pub const EXIT: u16 = 2;
 }
 
+/// An output record's kind, typed: the runtime's helpers write
+/// [`RecordKind::raw`] into [`RecordHeader::kind`] and its formatter reads
+/// it back with [`RecordKind::from_raw`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordKind {
+    /// A printf record ([`record_kind::PRINTF`]).
+    Printf,
+    /// A `print(@m)` request ([`record_kind::PRINT_MAP`]).
+    PrintMap,
+    /// `exit()` was called ([`record_kind::EXIT`]).
+    Exit,
+}
+
+impl RecordKind {
+    /// The value stored in [`RecordHeader::kind`].
+    pub const fn raw(self) -> u16 {
+        match self {
+            RecordKind::Printf => record_kind::PRINTF,
+            RecordKind::PrintMap => record_kind::PRINT_MAP,
+            RecordKind::Exit => record_kind::EXIT,
+        }
+    }
+
+    /// The kind a [`RecordHeader::kind`] value names, if any.
+    pub const fn from_raw(raw: u16) -> Option<Self> {
+        Some(match raw {
+            record_kind::PRINTF => RecordKind::Printf,
+            record_kind::PRINT_MAP => RecordKind::PrintMap,
+            record_kind::EXIT => RecordKind::Exit,
+            _ => return None,
+        })
+    }
+}
+
 /// Header of a record in the runtime's output ring. Records are 8-byte
 /// aligned; `size` includes the header and is a multiple of 8.
 #[repr(C)]
@@ -563,7 +710,7 @@ pub mod record_kind {
 pub struct RecordHeader {
     /// Total size of the record in bytes (header + payload + padding).
     pub size: u32,
-    /// A [`record_kind`] value.
+    /// A [`record_kind`] value ([`RecordKind`]).
     pub kind: u16,
     /// CPU that wrote the record.
     pub cpu: u16,
@@ -692,6 +839,30 @@ mod tests {
         h = header();
         h.magic[0] = b'X';
         assert!(h.validate().is_err());
+    }
+
+    #[test]
+    fn typed_kinds_round_trip_through_their_numbers() {
+        for k in [ProbeKind::Kprobe, ProbeKind::Kretprobe, ProbeKind::Begin, ProbeKind::End] {
+            assert_eq!(ProbeKind::from_raw(k.raw()), Some(k));
+        }
+        for k in [TargetKind::None, TargetKind::Symbol, TargetKind::Glob, TargetKind::Address] {
+            assert_eq!(TargetKind::from_raw(k.raw()), Some(k));
+        }
+        for k in [FieldKind::Unsigned, FieldKind::Signed, FieldKind::Bool, FieldKind::Str, FieldKind::Ptr] {
+            assert_eq!(FieldKind::from_raw(k.raw()), Some(k));
+        }
+        for k in [RecordKind::Printf, RecordKind::PrintMap, RecordKind::Exit] {
+            assert_eq!(RecordKind::from_raw(k.raw()), Some(k));
+        }
+        // The wire numbers are the contract's: they never change.
+        assert_eq!([TargetKind::None.raw(), TargetKind::Symbol.raw(), TargetKind::Glob.raw(), TargetKind::Address.raw()], [0, 1, 2, 3]);
+        assert_eq!(
+            [FieldKind::Unsigned, FieldKind::Signed, FieldKind::Bool, FieldKind::Str, FieldKind::Ptr].map(FieldKind::raw),
+            [0, 1, 2, 3, 4]
+        );
+        assert_eq!([RecordKind::Printf, RecordKind::PrintMap, RecordKind::Exit].map(RecordKind::raw), [0, 1, 2]);
+        assert_eq!((TargetKind::from_raw(4), FieldKind::from_raw(5), RecordKind::from_raw(3)), (None, None, None));
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Runtime configuration chosen by the embedder at [`crate::init`].
+//! Runtime configuration chosen by the embedder at [`crate::Runtime::new`]
+//! (or [`crate::init`]).
 
 /// How the displaced instruction of an XOL probe is run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -14,7 +15,7 @@ pub enum XolMode {
     /// to the instruction after the probe. One exception per hit instead
     /// of two, and interrupts are not masked while the slot runs, so a
     /// detached probe's slot is reused only after
-    /// [`crate::Platform::wait_for_slot_exits`] (init refuses this mode on
+    /// [`crate::Platform::wait_for_slot_exits`] ([`crate::Runtime::new`] refuses this mode on
     /// platforms that cannot wait for that). Probes out of `B` range of the
     /// executable area (±128 MiB), and probes with a post-handler, fall
     /// back to [`XolMode::BrkAfterSlot`] individually.
@@ -33,7 +34,7 @@ pub struct ExecArea {
     pub len: usize,
 }
 
-/// Everything [`crate::init`] needs besides the platform.
+/// Everything [`crate::Runtime::new`] needs besides the platform.
 #[derive(Clone, Copy, Debug)]
 pub struct Config {
     /// XOL mode used for every probe.

@@ -5,6 +5,12 @@
 //! displaced instruction out of line (XOL) or simulates it, and resumes the
 //! interrupted code.
 //!
+//! The engine's state is a value, [`Runtime`]: [`Runtime::new`] builds
+//! one and its methods attach, detach and take traps. The only global is
+//! the runtime the exception vectors reach ([`global`]): [`init`] builds
+//! and installs it, and the free functions ([`attach`], [`trap::on_brk`],
+//! ...) act on it.
+//!
 //! It knows nothing of script objects: the loader (`probec-loader`) reads
 //! those and the facade (`probec-runtime`) binds them to this engine. The
 //! instruction layer it builds on is `probec-arch`; the register frame is
@@ -13,8 +19,11 @@
 #![warn(missing_docs)]
 
 extern crate alloc;
+#[cfg(any(test, feature = "test-support"))]
+extern crate std;
 
 pub mod config;
+pub mod global;
 pub mod handler;
 mod hit;
 pub mod percpu;
@@ -25,22 +34,17 @@ mod retprobe;
 pub mod returns;
 pub mod runtime;
 pub mod table;
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
 mod thread;
 pub mod trap;
 pub mod xol;
 
 pub use config::{Config, ExecArea, FrameContents, XolMode};
+pub use global::{attach, check, detach, init, install, installed, memory_per_probe, stats};
 pub use handler::{Handler, Handlers, HitContext, ProbeId};
 pub use platform::Platform;
 pub use probec_abi::frame::Frame;
-pub use probes::{attach, check, detach, stats, AttachError, DetachError, ProbeStats};
-pub use runtime::{memory_per_probe, InitError};
+pub use probes::{AttachError, DetachError, ProbeStats};
+pub use runtime::{InitError, Runtime};
 pub use thread::ThreadState;
-
-/// Initialise the engine once, before any probe is attached: records the
-/// platform, writes the return trampoline, carves the executable area into
-/// XOL slots and allocates the probe table and per-CPU state (the only
-/// allocations the engine makes; attach and the hit path allocate nothing).
-pub fn init(platform: &'static dyn Platform, config: Config) -> Result<(), InitError> {
-    runtime::init(platform, config)
-}

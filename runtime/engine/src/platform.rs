@@ -68,7 +68,7 @@ pub trait Platform: Sync {
     /// with `synchronize_rcu_tasks`). A kernel with one CPU that never
     /// detaches from interrupt context and has no preemption can return
     /// `true` at once; an SMP or preemptive kernel waits for every CPU to
-    /// pass a context switch or its idle loop. [`crate::init`] calls it once
+    /// pass a context switch or its idle loop. [`crate::Runtime::new`] calls it once
     /// and refuses Boost mode when it returns `false`. Default: `false`.
     fn wait_for_slot_exits(&self) -> bool {
         false

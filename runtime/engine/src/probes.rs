@@ -10,7 +10,7 @@
 use crate::handler::{Handlers, ProbeId};
 use crate::percpu::Phase;
 use crate::record::{Execution, ProbeConfig};
-use crate::runtime::{self, Runtime};
+use crate::runtime::Runtime;
 use crate::xol::SlotArea;
 use crate::XolMode;
 use core::sync::atomic::Ordering;
@@ -25,7 +25,8 @@ const EXCLUSIVE_SCAN_WORDS: usize = 16;
 /// Why a probe could not be attached. Every variant reads as a reason.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AttachError {
-    /// [`crate::init`] has not run.
+    /// No runtime is installed ([`crate::init`] has not run; only the
+    /// free functions of [`crate::global`] return this).
     NotInitialised,
     /// The address is not 4-byte aligned.
     Misaligned,
@@ -73,7 +74,8 @@ impl core::fmt::Display for AttachError {
 /// Why a probe could not be detached.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DetachError {
-    /// [`crate::init`] has not run.
+    /// No runtime is installed (only [`crate::global::detach`] returns
+    /// this).
     NotInitialised,
     /// No probe with this id is attached.
     NotAttached,
@@ -100,24 +102,10 @@ pub struct ProbeStats {
     pub missed: u64,
 }
 
-fn runtime_for_update() -> Result<&'static Runtime, AttachError> {
-    let rt = runtime::get().ok_or(AttachError::NotInitialised)?;
-    if rt.cpus[rt.platform.cpu_id()].phase() != Phase::Idle {
-        return Err(AttachError::InHandler);
-    }
-    Ok(rt)
-}
-
 /// Read the instruction word at an executable address.
 fn read_text(addr: usize) -> u32 {
     // SAFETY: callers checked the platform maps `addr` as text.
     unsafe { core::ptr::read_volatile(addr as *const u32) }
-}
-
-/// Classify the instruction at `addr` as attach would, without attaching.
-pub fn check(addr: usize) -> Result<Decoded, AttachError> {
-    let rt = runtime::get().ok_or(AttachError::NotInitialised)?;
-    preflight(rt, addr).map(|(_, decoded)| decoded)
 }
 
 /// Everything attach checks before it changes anything.
@@ -159,104 +147,116 @@ fn preflight(rt: &Runtime, addr: usize) -> Result<(u32, Decoded), AttachError> {
     Ok((word, decoded))
 }
 
-/// Attach a probe at `addr` with `handlers`; `cookie` is handed to them.
-pub fn attach(addr: usize, handlers: Handlers, cookie: usize) -> Result<ProbeId, AttachError> {
-    let rt = runtime_for_update()?;
-    let mut registry = rt.registry.lock();
-    let (original, decoded) = preflight(rt, addr)?;
-    let Some(&index) = registry.free_probes.last() else {
-        return Err(AttachError::TooManyProbes);
-    };
-    let execution = match decoded {
-        Decoded::Simulate(kind) => Execution::Simulate(kind),
-        Decoded::Xol => {
-            let slot = *registry.free_slots.last().ok_or(AttachError::NoFreeSlot)?;
-            // Boosted when the mode asks for it, there is no post-handler
-            // (nothing traps back after the slot to run it) and the slot
-            // can branch back; otherwise the slot traps back with a BRK.
-            let boosted = match rt.mode {
-                XolMode::Boost if handlers.post.is_none() => rt.slots.boosted_slot_words(slot, original, addr),
-                _ => None,
-            };
-            let (words, execution) = match boosted {
-                Some(words) => (words, Execution::Boost { slot }),
-                None => (SlotArea::slot_words(original), Execution::Xol { slot }),
-            };
-            let exec = rt.slots.slot_addr(slot);
-            let alias = rt.platform.text_alias(exec).ok_or(AttachError::NotPatchable)?;
-            for (i, word) in words.into_iter().enumerate() {
-                // SAFETY: the slot is free, so no CPU executes it; the alias
-                // was checked at init and now.
-                unsafe { patch_word(exec + 4 * i, alias + 4 * i, word) };
-            }
-            registry.free_slots.pop();
-            execution
+impl Runtime {
+    /// Refuse attach and detach from a handler on this CPU.
+    fn check_idle(&self) -> Result<(), AttachError> {
+        if self.cpus[self.platform.cpu_id()].phase() != Phase::Idle {
+            return Err(AttachError::InHandler);
         }
-        Decoded::Reject(reason) => return Err(AttachError::Rejected(reason)),
-    };
-    registry.free_probes.pop();
-    let record = &rt.probes[index as usize];
-    // SAFETY: the entry was free (unpublished) and we hold the lock.
-    unsafe { record.set_config(ProbeConfig { original, execution, handlers, cookie }) };
-    record.addr.store(addr, Ordering::Release);
-    rt.table.insert(addr, index);
-    let alias = rt.platform.text_alias(addr).ok_or(AttachError::NotPatchable)?;
-    // SAFETY: preflight checked the alias; the record is published, so a
-    // CPU that hits the BRK finds it.
-    unsafe { patch_word(addr, alias, brk::brk(brk::PROBE_IMM)) };
-    Ok(ProbeId(index))
-}
+        Ok(())
+    }
 
-/// Detach probe `id`: the original instruction is back, exactly, when this
-/// returns, and no CPU is still inside the probe.
-pub fn detach(id: ProbeId) -> Result<(), DetachError> {
-    let rt = runtime_for_update().map_err(|e| match e {
-        AttachError::InHandler => DetachError::InHandler,
-        _ => DetachError::NotInitialised,
-    })?;
-    let mut registry = rt.registry.lock();
-    let record = rt.probes.get(id.0 as usize).ok_or(DetachError::NotAttached)?;
-    let addr = record.addr.load(Ordering::Acquire);
-    if addr == 0 {
-        return Err(DetachError::NotAttached);
+    /// Classify the instruction at `addr` as attach would, without
+    /// attaching.
+    pub fn check(&self, addr: usize) -> Result<Decoded, AttachError> {
+        preflight(self, addr).map(|(_, decoded)| decoded)
     }
-    let config = record.config();
-    let alias = rt.platform.text_alias(addr).ok_or(DetachError::NotAttached)?;
-    // SAFETY: the alias was valid at attach and text mappings do not move.
-    unsafe { patch_word(addr, alias, config.original) };
-    rt.table.remove(addr);
-    let me = rt.platform.cpu_id();
-    for (cpu, state) in rt.cpus.iter().enumerate() {
-        if cpu != me {
-            state.wait_until_out_of(id.0);
+
+    /// Attach a probe at `addr` with `handlers`; `cookie` is handed to them.
+    pub fn attach(&self, addr: usize, handlers: Handlers, cookie: usize) -> Result<ProbeId, AttachError> {
+        self.check_idle()?;
+        let mut registry = self.registry.lock();
+        let (original, decoded) = preflight(self, addr)?;
+        let Some(&index) = registry.free_probes.last() else {
+            return Err(AttachError::TooManyProbes);
+        };
+        let execution = match decoded {
+            Decoded::Simulate(kind) => Execution::Simulate(kind),
+            Decoded::Xol => {
+                let slot = *registry.free_slots.last().ok_or(AttachError::NoFreeSlot)?;
+                // Boosted when the mode asks for it, there is no post-handler
+                // (nothing traps back after the slot to run it) and the slot
+                // can branch back; otherwise the slot traps back with a BRK.
+                let boosted = match self.mode {
+                    XolMode::Boost if handlers.post.is_none() => self.slots.boosted_slot_words(slot, original, addr),
+                    _ => None,
+                };
+                let (words, execution) = match boosted {
+                    Some(words) => (words, Execution::Boost { slot }),
+                    None => (SlotArea::slot_words(original), Execution::Xol { slot }),
+                };
+                let exec = self.slots.slot_addr(slot);
+                let alias = self.platform.text_alias(exec).ok_or(AttachError::NotPatchable)?;
+                for (i, word) in words.into_iter().enumerate() {
+                    // SAFETY: the slot is free, so no CPU executes it; the alias
+                    // was checked by Runtime::new and now.
+                    unsafe { patch_word(exec + 4 * i, alias + 4 * i, word) };
+                }
+                registry.free_slots.pop();
+                execution
+            }
+            Decoded::Reject(reason) => return Err(AttachError::Rejected(reason)),
+        };
+        registry.free_probes.pop();
+        let record = &self.probes[index as usize];
+        // SAFETY: the entry was free (unpublished) and we hold the lock.
+        unsafe { record.set_config(ProbeConfig { original, execution, handlers, cookie }) };
+        record.addr.store(addr, Ordering::Release);
+        self.table.insert(addr, index);
+        let alias = self.platform.text_alias(addr).ok_or(AttachError::NotPatchable)?;
+        // SAFETY: preflight checked the alias; the record is published, so a
+        // CPU that hits the BRK finds it.
+        unsafe { patch_word(addr, alias, brk::brk(brk::PROBE_IMM)) };
+        Ok(ProbeId(index))
+    }
+
+    /// Detach probe `id`: the original instruction is back, exactly, when this
+    /// returns, and no CPU is still inside the probe.
+    pub fn detach(&self, id: ProbeId) -> Result<(), DetachError> {
+        self.check_idle().map_err(|_| DetachError::InHandler)?;
+        let mut registry = self.registry.lock();
+        let record = self.probes.get(id.0 as usize).ok_or(DetachError::NotAttached)?;
+        let addr = record.addr.load(Ordering::Acquire);
+        if addr == 0 {
+            return Err(DetachError::NotAttached);
         }
-    }
-    record.generation.fetch_add(1, Ordering::SeqCst);
-    record.addr.store(0, Ordering::Release);
-    match config.execution {
-        Execution::Xol { slot } => registry.free_slots.push(slot),
-        Execution::Boost { slot } => {
-            // A CPU leaves the runtime before it runs a boosted slot, so
-            // none of the waits above covers it: only the platform knows
-            // when no CPU (or preempted thread) can still be in the slot.
-            // init refused Boost on platforms that cannot tell; should one
-            // change its mind, the slot is leaked rather than reused.
-            if rt.platform.wait_for_slot_exits() {
-                registry.free_slots.push(slot);
+        let config = record.config();
+        let alias = self.platform.text_alias(addr).ok_or(DetachError::NotAttached)?;
+        // SAFETY: the alias was valid at attach and text mappings do not move.
+        unsafe { patch_word(addr, alias, config.original) };
+        self.table.remove(addr);
+        let me = self.platform.cpu_id();
+        for (cpu, state) in self.cpus.iter().enumerate() {
+            if cpu != me {
+                state.wait_until_out_of(id.0);
             }
         }
-        Execution::Simulate(_) => {}
+        record.generation.fetch_add(1, Ordering::SeqCst);
+        record.addr.store(0, Ordering::Release);
+        match config.execution {
+            Execution::Xol { slot } => registry.free_slots.push(slot),
+            Execution::Boost { slot } => {
+                // A CPU leaves the runtime before it runs a boosted slot, so
+                // none of the waits above covers it: only the platform knows
+                // when no CPU (or preempted thread) can still be in the slot.
+                // Runtime::new refused Boost on platforms that cannot tell; should one
+                // change its mind, the slot is leaked rather than reused.
+                if self.platform.wait_for_slot_exits() {
+                    registry.free_slots.push(slot);
+                }
+            }
+            Execution::Simulate(_) => {}
+        }
+        registry.free_probes.push(id.0);
+        Ok(())
     }
-    registry.free_probes.push(id.0);
-    Ok(())
-}
 
-/// Hit and miss counters of an attached probe.
-pub fn stats(id: ProbeId) -> Option<ProbeStats> {
-    let rt = runtime::get()?;
-    let record = rt.probes.get(id.0 as usize)?;
-    if record.addr.load(Ordering::Acquire) == 0 {
-        return None;
+    /// Hit and miss counters of an attached probe.
+    pub fn stats(&self, id: ProbeId) -> Option<ProbeStats> {
+        let record = self.probes.get(id.0 as usize)?;
+        if record.addr.load(Ordering::Acquire) == 0 {
+            return None;
+        }
+        Some(ProbeStats { hits: record.hits.load(Ordering::Relaxed), missed: record.missed.load(Ordering::Relaxed) })
     }
-    Some(ProbeStats { hits: record.hits.load(Ordering::Relaxed), missed: record.missed.load(Ordering::Relaxed) })
 }

@@ -1,4 +1,7 @@
-//! The runtime's global state and its initialisation.
+//! The engine's state as a value: everything the trap entry points and the
+//! attach API share. [`Runtime::new`] builds one from a platform and a
+//! configuration; the embedder installs one for its exception vectors
+//! ([`crate::global`]), and host tests construct as many as they like.
 
 use crate::percpu::PerCpu;
 use crate::record::ProbeRecord;
@@ -8,7 +11,6 @@ use crate::xol::SlotArea;
 use crate::{Config, FrameContents, Platform, XolMode};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicPtr, Ordering};
 
 /// Free lists, guarded by the registry lock (attach/detach only; the hit
 /// path never takes it).
@@ -20,6 +22,9 @@ pub struct Registry {
 }
 
 /// Everything the trap handlers and the attach API share.
+///
+/// Dropping a runtime does not detach its probes: detach them first (an
+/// installed runtime is `'static` and never dropped).
 pub struct Runtime {
     /// The embedder.
     pub platform: &'static dyn Platform,
@@ -43,24 +48,10 @@ pub struct Runtime {
     pub registry: spin::Mutex<Registry>,
 }
 
-static RUNTIME: spin::Once<Runtime> = spin::Once::new();
-
-/// `RUNTIME`'s value once initialised: every trap starts by reading it,
-/// and a pointer load is cheaper than `Once`'s state check.
-static READY: AtomicPtr<Runtime> = AtomicPtr::new(core::ptr::null_mut());
-
-/// The runtime, once [`crate::init`] has run.
-#[inline(always)]
-pub fn get() -> Option<&'static Runtime> {
-    // SAFETY: READY is null or points into RUNTIME, which is initialised
-    // before the Release store and never changes or moves afterwards.
-    unsafe { READY.load(Ordering::Acquire).as_ref() }
-}
-
-/// Why [`crate::init`] failed.
+/// Why [`Runtime::new`], [`crate::init`] or [`crate::install`] failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InitError {
-    /// `init` was already called.
+    /// A runtime is already installed.
     AlreadyInitialised,
     /// The executable area is misaligned or smaller than one slot.
     ExecAreaTooSmall,
@@ -87,38 +78,39 @@ impl core::fmt::Display for InitError {
     }
 }
 
-/// See [`crate::init`].
-pub fn init(platform: &'static dyn Platform, config: Config) -> Result<(), InitError> {
-    if RUNTIME.is_completed() {
-        return Err(InitError::AlreadyInitialised);
-    }
-    let slots = SlotArea::new(config.exec_area).ok_or(InitError::ExecAreaTooSmall)?;
-    let cpus = platform.max_cpus();
-    if config.max_probes == 0 || config.max_probes > (1 << 31) || cpus == 0 || cpus > (1 << 31) {
-        return Err(InitError::BadLimits);
-    }
-    if config.xol_mode == XolMode::Boost && !platform.wait_for_slot_exits() {
-        return Err(InitError::BoostWithoutSlotExits);
-    }
-    let tramp = slots.trampoline();
-    let Some(alias) = platform.text_alias(tramp) else {
-        return Err(InitError::ExecAreaNotPatchable);
-    };
-    if platform.text_alias(slots.slot_addr(slots.count() - 1)).is_none() {
-        return Err(InitError::ExecAreaNotPatchable);
-    }
-    for (i, word) in SlotArea::trampoline_words().into_iter().enumerate() {
-        // SAFETY: the platform vouched for the alias; nothing executes the
-        // area before init returns.
-        unsafe { probec_arch::aarch64::cache::patch_word(tramp + 4 * i, alias + 4 * i, word) };
-    }
-    let mut result = Ok(());
-    RUNTIME.call_once(|| {
+impl Runtime {
+    /// Build a runtime: check the configuration against the platform,
+    /// write the return trampoline, carve the executable area into XOL
+    /// slots and allocate the probe table and per-CPU state (the only
+    /// allocations the engine makes; attach and the hit path allocate
+    /// nothing). The executable area becomes this runtime's: no other
+    /// runtime may use it.
+    pub fn new(platform: &'static dyn Platform, config: Config) -> Result<Runtime, InitError> {
+        let slots = SlotArea::new(config.exec_area).ok_or(InitError::ExecAreaTooSmall)?;
+        let cpus = platform.max_cpus();
+        if config.max_probes == 0 || config.max_probes > (1 << 31) || cpus == 0 || cpus > (1 << 31) {
+            return Err(InitError::BadLimits);
+        }
+        if config.xol_mode == XolMode::Boost && !platform.wait_for_slot_exits() {
+            return Err(InitError::BoostWithoutSlotExits);
+        }
+        let tramp = slots.trampoline();
+        let Some(alias) = platform.text_alias(tramp) else {
+            return Err(InitError::ExecAreaNotPatchable);
+        };
+        if platform.text_alias(slots.slot_addr(slots.count() - 1)).is_none() {
+            return Err(InitError::ExecAreaNotPatchable);
+        }
+        for (i, word) in SlotArea::trampoline_words().into_iter().enumerate() {
+            // SAFETY: the platform vouched for the alias; the area is this
+            // runtime's and nothing executes it before `new` returns.
+            unsafe { probec_arch::aarch64::cache::patch_word(tramp + 4 * i, alias + 4 * i, word) };
+        }
         let probes: Box<[ProbeRecord]> = (0..config.max_probes).map(|_| ProbeRecord::free()).collect();
         // Free lists are popped from the end: keep low indexes first.
         let free_probes = (0..config.max_probes as u32).rev().collect();
         let free_slots = (0..slots.count()).rev().collect();
-        Runtime {
+        Ok(Runtime {
             platform,
             mode: config.xol_mode,
             frame: config.frame,
@@ -129,22 +121,56 @@ pub fn init(platform: &'static dyn Platform, config: Config) -> Result<(), InitE
             cpus: PerCpu::all(cpus),
             returns: ReturnPool::new(config.return_instances_per_cpu * cpus),
             registry: spin::Mutex::new(Registry { free_probes, free_slots }),
-        }
-    });
-    match RUNTIME.get() {
-        Some(rt) if rt.slots.trampoline() == tramp => {
-            READY.store(rt as *const Runtime as *mut Runtime, Ordering::Release);
-        }
-        _ => result = Err(InitError::AlreadyInitialised),
+        })
     }
-    result
+
+    /// Memory the runtime reserves per probe it can hold: the probe
+    /// record, its share of the address table, an XOL slot and the
+    /// free-list entries. Everything is allocated by [`Runtime::new`];
+    /// attaching allocates nothing.
+    pub fn memory_per_probe(&self) -> usize {
+        let probes = self.probes.len().max(1);
+        core::mem::size_of::<ProbeRecord>() + self.table.bytes() / probes + crate::xol::SLOT_BYTES + 2 * core::mem::size_of::<u32>()
+    }
 }
 
-/// Memory the runtime reserves per probe it can hold: the probe record,
-/// its share of the address table, an XOL slot and the free-list entries.
-/// Everything is allocated at [`crate::init`]; attaching allocates nothing.
-pub fn memory_per_probe() -> usize {
-    let Some(rt) = get() else { return 0 };
-    let probes = rt.probes.len().max(1);
-    core::mem::size_of::<ProbeRecord>() + rt.table.bytes() / probes + crate::xol::SLOT_BYTES + 2 * core::mem::size_of::<u32>()
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::FakePlatform;
+    use crate::{Handlers, ProbeId};
+
+    fn config(p: &FakePlatform, mode: XolMode) -> Config {
+        Config { xol_mode: mode, exec_area: p.exec_area(), max_probes: 4, return_instances_per_cpu: 2, frame: FrameContents::Full }
+    }
+
+    #[test]
+    fn runtimes_are_independent_values() {
+        let (p, q) = (FakePlatform::builder().build(), FakePlatform::builder().build());
+        let a = Runtime::new(p, config(p, XolMode::BrkAfterSlot)).unwrap();
+        let b = Runtime::new(q, config(q, XolMode::SingleStep)).unwrap();
+        let id = a.attach(p.text_addr(0), Handlers::default(), 0).unwrap();
+        assert_eq!(id, ProbeId(0));
+        assert_eq!(b.attach(q.text_addr(0), Handlers::default(), 0), Ok(ProbeId(0)), "b has its own probe table");
+        assert!(b.stats(ProbeId(0)).is_some() && a.stats(ProbeId(1)).is_none());
+        assert_eq!(a.check(q.text_addr(1)), Err(crate::AttachError::NotPatchable), "a's platform does not map b's text");
+        a.detach(id).unwrap();
+        assert_eq!(p.word(p.text_addr(0)), crate::testing::NOP);
+        assert_ne!(q.word(q.text_addr(0)), crate::testing::NOP, "b's probe stays armed");
+    }
+
+    #[test]
+    fn new_checks_the_configuration() {
+        let p = FakePlatform::builder().exec(16).build();
+        assert!(Runtime::new(p, config(p, XolMode::Boost)).is_ok(), "one slot is enough");
+        let mut c = config(p, XolMode::Boost);
+        c.max_probes = 0;
+        assert_eq!(Runtime::new(p, c).err(), Some(InitError::BadLimits));
+        c = config(p, XolMode::Boost);
+        c.exec_area.start += 4;
+        assert_eq!(Runtime::new(p, c).err(), Some(InitError::ExecAreaTooSmall));
+        c = config(p, XolMode::Boost);
+        c.exec_area.start += 4096;
+        assert_eq!(Runtime::new(p, c).err(), Some(InitError::ExecAreaNotPatchable));
+    }
 }

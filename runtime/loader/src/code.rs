@@ -24,7 +24,7 @@
 //! ADD) patch B/BL/ADRP/ADD words whose class they cannot change.
 
 use crate::elf::{shn, sht, stt, Elf, Section, Symbol};
-use crate::error::ObjectError;
+use crate::error::{ObjectError, Resources};
 use crate::object::Validated;
 use crate::relocate::placed;
 use alloc::vec::Vec;
@@ -46,7 +46,7 @@ pub struct CodeWord<'e, 'a> {
 }
 
 fn no_memory() -> ObjectError {
-    ObjectError::Resources("no memory to scan the handler code".into())
+    Resources::NoMemory { what: "scanning the handler code", count: None }.into()
 }
 
 fn collect<T>(items: impl Iterator<Item = T>, capacity: usize) -> Result<Vec<T>, ObjectError> {

@@ -3,9 +3,10 @@
 //! size, index and alignment is checked before it is used; no two parts of
 //! the file may overlap. Errors name the section or symbol and the field.
 
-use crate::error::{elf_err, ObjectError};
+use crate::error::{ElfError, FilePart, ObjectError, Resources, SectionRef};
+pub use crate::section::RELA_SIZE;
 pub use crate::section::{c_str, shf, sht, Section};
-use crate::section::{u16_at, u32_at, u64_at};
+use crate::section::{u16_at, u32_at, u64_at, EHDR_SIZE, SHDR_SIZE};
 use crate::symtab::{find_symtab, symbols};
 pub use crate::symtab::{shn, stt, Symbol};
 use alloc::vec::Vec;
@@ -14,12 +15,6 @@ use alloc::vec::Vec;
 const EM_AARCH64: u16 = 183;
 /// `ET_REL`.
 const ET_REL: u16 = 1;
-/// Size of the ELF64 header.
-const EHDR_SIZE: usize = 64;
-/// Size of an ELF64 section header.
-const SHDR_SIZE: usize = 64;
-/// Size of an ELF64 RELA entry.
-pub const RELA_SIZE: usize = 24;
 /// Largest section alignment the loader honours (a page).
 pub const MAX_ALIGN: u64 = 4096;
 
@@ -52,7 +47,7 @@ pub struct Elf<'a> {
 struct Extent {
     start: u64,
     end: u64,
-    what: alloc::string::String,
+    part: FilePart,
 }
 
 impl<'a> Elf<'a> {
@@ -60,29 +55,23 @@ impl<'a> Elf<'a> {
     pub fn parse(data: &'a [u8]) -> Result<Self, ObjectError> {
         let h = header(data)?;
         let mut sections = Vec::new();
-        sections.try_reserve_exact(h.shnum).map_err(|_| elf_err!("no memory for {} section headers", h.shnum))?;
+        sections.try_reserve_exact(h.shnum).map_err(|_| Resources::NoMemory { what: "section headers", count: Some(h.shnum as u64) })?;
         for i in 0..h.shnum {
             sections.push(raw_section(data, h.shoff + i * SHDR_SIZE, i)?);
         }
-        let shstr = sections.get(h.shstrndx).ok_or_else(|| elf_err!("e_shstrndx {} is not a section index", h.shstrndx))?;
+        let shstr = sections.get(h.shstrndx).ok_or(ElfError::BadShstrndx { index: h.shstrndx })?;
         if shstr.kind != sht::STRTAB {
-            return Err(elf_err!("section name table [{}] has type {} (expected SHT_STRTAB)", h.shstrndx, shstr.kind));
+            return Err(ElfError::NameTableType { section: h.shstrndx, kind: shstr.kind }.into());
         }
         let names = shstr.data;
         let mut extents = Vec::new();
-        extents.push(Extent { start: 0, end: EHDR_SIZE as u64, what: "the ELF header".into() });
-        extents.push(Extent {
-            start: h.shoff as u64,
-            end: (h.shoff + h.shnum * SHDR_SIZE) as u64,
-            what: "the section header table".into(),
-        });
+        extents.push(Extent { start: 0, end: EHDR_SIZE as u64, part: FilePart::Header });
+        extents.push(Extent { start: h.shoff as u64, end: (h.shoff + h.shnum * SHDR_SIZE) as u64, part: FilePart::SectionTable });
         for s in sections.iter_mut() {
-            s.name = c_str(names, u64::from(s.name_offset)).ok_or_else(|| {
-                elf_err!("section [{}]: sh_name {} is outside the name table or not NUL-terminated UTF-8", s.index, s.name_offset)
-            })?;
+            s.name = c_str(names, u64::from(s.name_offset)).ok_or(ElfError::BadSectionName { section: s.index, offset: s.name_offset })?;
             if s.kind != sht::NOBITS && s.kind != sht::NULL && !s.data.is_empty() {
                 let start = s.data.as_ptr() as u64 - data.as_ptr() as u64;
-                extents.push(Extent { start, end: start + s.data.len() as u64, what: alloc::format!("section [{}] {}", s.index, s.name) });
+                extents.push(Extent { start, end: start + s.data.len() as u64, part: FilePart::Section(SectionRef::of(s)) });
             }
         }
         check_overlaps(&mut extents)?;
@@ -97,7 +86,7 @@ impl<'a> Elf<'a> {
         for s in &self.sections {
             if s.name == name {
                 if let Some(first) = found.replace(s) {
-                    return Err(elf_err!("two sections are named {name}: [{}] and [{}]", first.index, s.index));
+                    return Err(ElfError::DuplicateSection { name: name.into(), first: first.index, second: s.index }.into());
                 }
             }
         }
@@ -107,25 +96,13 @@ impl<'a> Elf<'a> {
     /// The relocations of RELA section `s` (already checked to be RELA).
     pub fn relas(&self, s: &Section<'a>) -> Result<Vec<Rela>, ObjectError> {
         if s.entsize != RELA_SIZE as u64 || !s.data.len().is_multiple_of(RELA_SIZE) {
-            return Err(elf_err!(
-                "relocation section [{}] {}: entry size {} / size {} (expected entries of {RELA_SIZE} bytes)",
-                s.index,
-                s.name,
-                s.entsize,
-                s.size
-            ));
+            return Err(ElfError::RelaEntrySize { section: SectionRef::of(s), entsize: s.entsize, size: s.size }.into());
         }
         if s.link as usize != self.symtab {
-            return Err(elf_err!(
-                "relocation section [{}] {}: sh_link {} is not the symbol table [{}]",
-                s.index,
-                s.name,
-                s.link,
-                self.symtab
-            ));
+            return Err(ElfError::RelaLink { section: SectionRef::of(s), link: s.link, symtab: self.symtab }.into());
         }
         let mut out = Vec::new();
-        out.try_reserve_exact(s.data.len() / RELA_SIZE).map_err(|_| elf_err!("no memory for relocations"))?;
+        out.try_reserve_exact(s.data.len() / RELA_SIZE).map_err(|_| Resources::NoMemory { what: "relocations", count: None })?;
         for (index, e) in s.data.chunks_exact(RELA_SIZE).enumerate() {
             let info = u64_at(e, 8).unwrap_or(0);
             out.push(Rela {
@@ -146,71 +123,60 @@ struct Header {
     shstrndx: usize,
 }
 
+/// `field` must be `expected` (which means `meaning`).
+fn expect(field: &'static str, value: u64, expected: u64, meaning: Option<&'static str>) -> Result<(), ElfError> {
+    match value == expected {
+        true => Ok(()),
+        false => Err(ElfError::HeaderField { field, value, expected, meaning }),
+    }
+}
+
 fn header(d: &[u8]) -> Result<Header, ObjectError> {
     if d.len() < EHDR_SIZE {
-        return Err(elf_err!("file is {} bytes, shorter than an ELF64 header ({EHDR_SIZE})", d.len()));
+        return Err(ElfError::TooShort { len: d.len() }.into());
     }
     if d[..4] != *b"\x7fELF" {
-        return Err(elf_err!("bad magic (not an ELF file)"));
+        return Err(ElfError::BadMagic.into());
     }
-    if d[4] != 2 {
-        return Err(elf_err!("EI_CLASS {} (expected 2, ELF64)", d[4]));
-    }
-    if d[5] != 1 {
-        return Err(elf_err!("EI_DATA {} (expected 1, little-endian)", d[5]));
-    }
-    if d[6] != 1 {
-        return Err(elf_err!("EI_VERSION {} (expected 1)", d[6]));
-    }
-    let field = |off, name| u16_at(d, off).ok_or_else(|| elf_err!("truncated header field {name}"));
+    expect("EI_CLASS", d[4].into(), 2, Some("ELF64"))?;
+    expect("EI_DATA", d[5].into(), 1, Some("little-endian"))?;
+    expect("EI_VERSION", d[6].into(), 1, None)?;
+    let field = |off, field| u16_at(d, off).ok_or(ElfError::TruncatedHeader { field });
     let e_type = field(16, "e_type")?;
-    if e_type != ET_REL {
-        return Err(elf_err!("e_type {e_type} (expected 1, a relocatable object)"));
-    }
+    expect("e_type", e_type.into(), ET_REL.into(), Some("a relocatable object"))?;
     let machine = field(18, "e_machine")?;
-    if machine != EM_AARCH64 {
-        return Err(elf_err!("e_machine {machine} (expected {EM_AARCH64}, AArch64)"));
-    }
+    expect("e_machine", machine.into(), EM_AARCH64.into(), Some("AArch64"))?;
     let shoff = u64_at(d, 40).unwrap_or(0);
     let ehsize = field(52, "e_ehsize")?;
     let shentsize = field(58, "e_shentsize")?;
     let shnum = field(60, "e_shnum")? as usize;
     let shstrndx = field(62, "e_shstrndx")? as usize;
-    if ehsize as usize != EHDR_SIZE {
-        return Err(elf_err!("e_ehsize {ehsize} (expected {EHDR_SIZE})"));
-    }
-    if shentsize as usize != SHDR_SIZE {
-        return Err(elf_err!("e_shentsize {shentsize} (expected {SHDR_SIZE})"));
-    }
+    expect("e_ehsize", ehsize.into(), EHDR_SIZE as u64, None)?;
+    expect("e_shentsize", shentsize.into(), SHDR_SIZE as u64, None)?;
     if shnum == 0 {
-        return Err(elf_err!("e_shnum is 0 (no sections, or extended numbering, which is not supported)"));
+        return Err(ElfError::NoSections.into());
     }
     if shstrndx >= shn::LORESERVE as usize {
-        return Err(elf_err!("e_shstrndx {shstrndx:#x} is reserved (extended numbering is not supported)"));
+        return Err(ElfError::ReservedShstrndx { index: shstrndx }.into());
     }
     let table = (shnum * SHDR_SIZE) as u64;
     match shoff.checked_add(table) {
         Some(end) if shoff >= EHDR_SIZE as u64 && end <= d.len() as u64 => {}
-        _ => {
-            return Err(elf_err!(
-                "section header table ({shnum} x {SHDR_SIZE} bytes at e_shoff {shoff:#x}) is outside the {}-byte file",
-                d.len()
-            ))
-        }
+        _ => return Err(ElfError::SectionTableOutside { count: shnum, offset: shoff, file_len: d.len() }.into()),
     }
     Ok(Header { shoff: shoff as usize, shnum, shstrndx })
 }
 
 /// Read section header `index` at `off` and check its extent in the file.
 fn raw_section(d: &[u8], off: usize, index: usize) -> Result<Section<'_>, ObjectError> {
-    let h = d.get(off..off + SHDR_SIZE).ok_or_else(|| elf_err!("section header [{index}] is outside the file"))?;
+    let h = d.get(off..off + SHDR_SIZE).ok_or(ElfError::SectionHeaderOutside { section: index })?;
     let kind = u32_at(h, 4).unwrap_or(0);
     let flags = u64_at(h, 8).unwrap_or(0);
     let offset = u64_at(h, 24).unwrap_or(0);
     let size = u64_at(h, 32).unwrap_or(0);
     let align = u64_at(h, 48).unwrap_or(0);
     if align > 1 && !align.is_power_of_two() {
-        return Err(elf_err!("section [{index}]: sh_addralign {align} is not a power of two"));
+        return Err(ElfError::BadAlignment { section: index, align }.into());
     }
     let data = if kind == sht::NOBITS || kind == sht::NULL {
         &d[..0]
@@ -218,12 +184,7 @@ fn raw_section(d: &[u8], off: usize, index: usize) -> Result<Section<'_>, Object
         let end = offset.checked_add(size).filter(|&e| e <= d.len() as u64);
         match end {
             Some(end) => &d[offset as usize..end as usize],
-            None => {
-                return Err(elf_err!(
-                    "section [{index}]: contents ({size} bytes at offset {offset:#x}) extend past the end of the {}-byte file",
-                    d.len()
-                ))
-            }
+            None => return Err(ElfError::ContentsOutside { section: index, size, offset, file_len: d.len() }.into()),
         }
     };
     Ok(Section {
@@ -247,15 +208,13 @@ fn check_overlaps(extents: &mut [Extent]) -> Result<(), ObjectError> {
     extents.sort_unstable_by_key(|e| (e.start, e.end));
     for pair in extents.windows(2) {
         if pair[1].start < pair[0].end {
-            return Err(elf_err!(
-                "{} (bytes {:#x}..{:#x}) overlaps {} (bytes {:#x}..{:#x})",
-                pair[1].what,
-                pair[1].start,
-                pair[1].end,
-                pair[0].what,
-                pair[0].start,
-                pair[0].end
-            ));
+            return Err(ElfError::Overlap {
+                part: pair[1].part.clone(),
+                range: (pair[1].start, pair[1].end),
+                other: pair[0].part.clone(),
+                other_range: (pair[0].start, pair[0].end),
+            }
+            .into());
         }
     }
     Ok(())

@@ -4,7 +4,7 @@
 
 use crate::descs::{fields, formats, maps, probes, requires, string};
 use crate::elf::{shf, sht, Elf, Section, MAX_ALIGN};
-use crate::error::{contract_err, ObjectError};
+use crate::error::{ContractError, Desc, ElfError, ObjectError, Requirement, Resources, SectionProblem, SectionRef, Unsupported};
 use crate::relocate;
 use crate::spec::{FormatSpec, MapSpec, ProbeSpec};
 use alloc::string::String;
@@ -53,19 +53,14 @@ pub fn validate<'a>(data: &'a [u8], limits: &Limits) -> Result<Validated<'a>, Ob
     let header_sec = required(&elf, abi::SECTION_HEADER)?;
     let strtab = required(&elf, abi::SECTION_STRTAB)?.data;
     if header_sec.data.len() != core::mem::size_of::<ObjectHeader>() {
-        return Err(contract_err!(
-            "{} is {} bytes (expected {})",
-            abi::SECTION_HEADER,
-            header_sec.data.len(),
-            core::mem::size_of::<ObjectHeader>()
-        ));
+        return Err(ContractError::HeaderSize { len: header_sec.data.len(), expected: core::mem::size_of::<ObjectHeader>() }.into());
     }
-    let header = ObjectHeader::read_from(header_sec.data).ok_or_else(|| contract_err!("{} is truncated", abi::SECTION_HEADER))?;
+    let header = ObjectHeader::read_from(header_sec.data).ok_or(ContractError::HeaderTruncated)?;
     check_header(&header, limits)?;
-    let source_name = string(strtab, header.source_name, "header field `source_name`")?.into();
-    string(strtab, header.compiler, "header field `compiler`")?;
+    let source_name = string(strtab, header.source_name, || Desc::Header, "source_name")?.into();
+    string(strtab, header.compiler, || Desc::Header, "compiler")?;
     if !strtab.is_empty() && strtab[0] != 0 {
-        return Err(contract_err!("{} must start with an empty string (byte 0 is not NUL)", abi::SECTION_STRTAB));
+        return Err(ContractError::StrtabStart.into());
     }
 
     let field_descs = table(&elf, abi::SECTION_FIELDS, header.field_count)?;
@@ -78,98 +73,81 @@ pub fn validate<'a>(data: &'a [u8], limits: &Limits) -> Result<Validated<'a>, Ob
     Ok(Validated { elf, header, probes, maps, formats, requires, source_name })
 }
 
-fn required<'e, 'a>(elf: &'e Elf<'a>, name: &str) -> Result<&'e Section<'a>, ObjectError> {
-    elf.section(name)?.ok_or_else(|| contract_err!("no {name} section"))
+fn required<'e, 'a>(elf: &'e Elf<'a>, name: &'static str) -> Result<&'e Section<'a>, ObjectError> {
+    elf.section(name)?.ok_or(ContractError::MissingSection { name }.into())
 }
 
 /// The `count` descriptors of section `name` (absent means empty, which
 /// is only valid when `count` is 0).
-fn table<T: Pod>(elf: &Elf<'_>, name: &str, count: u32) -> Result<Vec<T>, ObjectError> {
+fn table<T: Pod>(elf: &Elf<'_>, name: &'static str, count: u32) -> Result<Vec<T>, ObjectError> {
     let size = core::mem::size_of::<T>();
     let data = match elf.section(name)? {
         Some(s) => s.data,
         None if count == 0 => return Ok(Vec::new()),
-        None => return Err(contract_err!("no {name} section, but the header counts {count} entries")),
+        None => return Err(ContractError::MissingTable { name, count }.into()),
     };
     if data.len() as u64 != u64::from(count) * size as u64 {
-        return Err(contract_err!("{name} is {} bytes, but the header counts {count} entries of {size} bytes", data.len()));
+        return Err(ContractError::TableSize { name, len: data.len(), count, entry: size }.into());
     }
     // Bounded by the file size: `data` is a slice of the object.
     let mut out = Vec::new();
-    out.try_reserve_exact(count as usize).map_err(|_| contract_err!("no memory for {name}"))?;
+    out.try_reserve_exact(count as usize).map_err(|_| Resources::NoMemory { what: name, count: None })?;
     out.extend(data.chunks_exact(size).filter_map(T::read_from));
     Ok(out)
 }
 
 fn check_header(h: &ObjectHeader, limits: &Limits) -> Result<(), ObjectError> {
     if h.magic != abi::MAGIC {
-        return Err(contract_err!("bad magic in {} (not a probec object)", abi::SECTION_HEADER));
+        return Err(ContractError::BadMagic.into());
     }
     if h.abi_version != abi::ABI_VERSION {
-        return Err(ObjectError::Unsupported(alloc::format!(
-            "ABI version {} (this runtime loads version {}); recompile the script with a matching probec",
-            h.abi_version,
-            abi::ABI_VERSION
-        )));
+        return Err(Unsupported::AbiVersion { found: h.abi_version, supported: abi::ABI_VERSION }.into());
     }
-    h.validate().map_err(|m| contract_err!("{m}"))?;
+    h.validate().map_err(ContractError::Header)?;
     let known = abi::FEATURE_LSE | abi::FEATURE_BTI | abi::FEATURE_PAC;
     if h.features & !known != 0 {
-        return Err(ObjectError::Unsupported(alloc::format!("header field `features` has unknown bits {:#x}", h.features & !known)));
+        return Err(Unsupported::FeatureBits { bits: h.features & !known }.into());
     }
     if h.features & abi::FEATURE_LSE != 0 && limits.cpu_features & abi::FEATURE_LSE == 0 {
-        return Err(ObjectError::Requirement(
-            "the code uses LSE atomics (compiled with +lse) but this CPU has no FEAT_LSE; recompile without it".into(),
-        ));
+        return Err(Requirement::Lse.into());
     }
     if h.max_strlen < 8 || !h.max_strlen.is_multiple_of(8) || h.max_strlen > limits.max_strlen {
-        return Err(contract_err!(
-            "header field `max_strlen` is {} (must be a multiple of 8 between 8 and {})",
-            h.max_strlen,
-            limits.max_strlen
-        ));
+        return Err(ContractError::MaxStrlen { value: h.max_strlen, limit: limits.max_strlen }.into());
     }
     let stack = u64::from(h.max_stack) + u64::from(HANDLER_FRAME_BYTES);
     if stack > u64::from(limits.max_handler_stack) {
-        return Err(ObjectError::Resources(alloc::format!(
-            "handlers need up to {stack} bytes of stack (header field `max_stack` {} + {HANDLER_FRAME_BYTES}); the embedder allows {}",
-            h.max_stack,
-            limits.max_handler_stack
-        )));
+        return Err(
+            Resources::HandlerStack { max_stack: h.max_stack, frame_bytes: HANDLER_FRAME_BYTES, limit: limits.max_handler_stack }.into()
+        );
     }
     Ok(())
 }
 
 /// Section kinds and flags the loader accepts.
 fn check_section(s: &Section<'_>) -> Result<(), ObjectError> {
-    let unsupported = |why: &str| Err(ObjectError::Unsupported(alloc::format!("section [{}] {}: {why}", s.index, s.name)));
+    let unsupported = |problem| Err(Unsupported::Section { section: SectionRef::of(s), problem }.into());
     match s.kind {
-        sht::REL => return unsupported("SHT_REL relocations (without addends) are not part of the contract; objects use SHT_RELA"),
-        5 | 6 | 11 | 14..=18 => return unsupported("dynamic-linking, group and init/fini sections are not supported"),
+        sht::REL => return unsupported(SectionProblem::Rel),
+        5 | 6 | 11 | 14..=18 => return unsupported(SectionProblem::DynamicOrGroup { kind: s.kind }),
         _ => {}
     }
     if !s.alloc() {
         return Ok(());
     }
     if s.flags & (shf::TLS | shf::COMPRESSED) != 0 {
-        return unsupported("thread-local or compressed sections cannot be loaded");
+        return unsupported(SectionProblem::TlsOrCompressed);
     }
     if s.flags & shf::WRITE != 0 {
-        return unsupported("writable sections are not part of the contract (handlers keep state in maps)");
+        return unsupported(SectionProblem::Writable);
     }
     if s.kind != sht::PROGBITS && s.kind != sht::NOBITS {
-        return unsupported("only SHT_PROGBITS and SHT_NOBITS sections can be loaded");
+        return unsupported(SectionProblem::NotProgbits { kind: s.kind });
     }
     if s.align > MAX_ALIGN {
-        return unsupported("alignment above 4096 bytes");
+        return unsupported(SectionProblem::Alignment { align: s.align, max: MAX_ALIGN });
     }
     if s.exec() && (s.kind != sht::PROGBITS || !s.size.is_multiple_of(4)) {
-        return Err(ObjectError::Elf(alloc::format!(
-            "code section [{}] {} must be SHT_PROGBITS with a size that is a multiple of 4 (size {})",
-            s.index,
-            s.name,
-            s.size
-        )));
+        return Err(ElfError::CodeSection { section: SectionRef::of(s), size: s.size }.into());
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! when the output ring is drained. Rendering works on validated pieces
 //! only, so a record can never make the formatter misbehave.
 
+pub use crate::error::FormatError;
 pub use crate::spec::{Conv, Flags, Piece};
 use crate::spec::{FieldKind, FieldSpec};
 use crate::value::{write_str_field, Value};
@@ -14,9 +15,9 @@ use core::fmt::{self, Write};
 /// make output huge, but there is no reason to allow it).
 pub const MAX_WIDTH: u32 = 1024;
 
-/// Parse `fmt` and bind its conversions to `args` in order. The error text
+/// Parse `fmt` and bind its conversions to `args` in order. The error
 /// names the offending conversion.
-pub fn parse(fmt: &str, args: &[FieldSpec]) -> Result<Vec<Piece>, String> {
+pub fn parse(fmt: &str, args: &[FieldSpec]) -> Result<Vec<Piece>, FormatError> {
     let b = fmt.as_bytes();
     let mut pieces = Vec::new();
     let mut lit = String::new();
@@ -56,7 +57,7 @@ pub fn parse(fmt: &str, args: &[FieldSpec]) -> Result<Vec<Piece>, String> {
         while let Some(d) = b.get(i).filter(|c| c.is_ascii_digit()) {
             width = width * 10 + u32::from(d - b'0');
             if width > MAX_WIDTH {
-                return Err(alloc::format!("width in `{}` is larger than {MAX_WIDTH}", &fmt[conv_start..=i]));
+                return Err(FormatError::Width { conv: fmt[conv_start..=i].into(), max: MAX_WIDTH });
             }
             i += 1;
         }
@@ -66,15 +67,13 @@ pub fn parse(fmt: &str, args: &[FieldSpec]) -> Result<Vec<Piece>, String> {
         let Some(&conv) = b.get(i).filter(|c| b"diuxXocsp".contains(c)) else {
             let end = (i + 1).min(b.len());
             let shown = fmt.get(conv_start..end).unwrap_or("%");
-            return Err(alloc::format!("unsupported conversion `{shown}` (supported: %d %i %u %x %X %o %c %s %p %%)"));
+            return Err(FormatError::Unsupported { conv: shown.into() });
         };
         i += 1;
-        let field = *args.get(next_arg).ok_or_else(|| {
-            alloc::format!("conversion `{}` has no argument (the format has {} argument field(s))", &fmt[conv_start..i], args.len())
-        })?;
+        let field = *args.get(next_arg).ok_or_else(|| FormatError::NoArgument { conv: fmt[conv_start..i].into(), args: args.len() })?;
         let is_str = field.kind == FieldKind::Str;
         if is_str != (conv == b's') {
-            return Err(alloc::format!("conversion `{}` does not match argument {next_arg} ({:?})", &fmt[conv_start..i], field.kind));
+            return Err(FormatError::Mismatch { conv: fmt[conv_start..i].into(), arg: next_arg, kind: field.kind });
         }
         if !lit.is_empty() {
             pieces.push(Piece::Lit(core::mem::take(&mut lit)));
@@ -87,7 +86,7 @@ pub fn parse(fmt: &str, args: &[FieldSpec]) -> Result<Vec<Piece>, String> {
         pieces.push(Piece::Lit(lit));
     }
     if next_arg != args.len() {
-        return Err(alloc::format!("{} conversion(s) for {} argument field(s)", next_arg, args.len()));
+        return Err(FormatError::Count { conversions: next_arg, args: args.len() });
     }
     Ok(pieces)
 }

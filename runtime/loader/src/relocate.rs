@@ -4,19 +4,16 @@
 //! symbols bind to the runtime's helpers and to nothing else.
 
 use crate::elf::{shn, sht, stt, Elf, Rela, Section};
-use crate::error::ObjectError;
+use crate::error::{
+    ContractError, ElfError, ObjectError, Patchable, RelaAt, RelocationError, RelocationProblem, Resources, SectionRef, Unsupported,
+};
 use alloc::vec::Vec;
 use probec_abi::{self as abi, R_AARCH64_ABS64, R_AARCH64_ADD_ABS_LO12_NC, R_AARCH64_ADR_PREL_PG_HI21, R_AARCH64_CALL26};
 
-fn reloc_err(s: &Section<'_>, r: &Rela, why: core::fmt::Arguments<'_>) -> ObjectError {
-    ObjectError::Relocation(alloc::format!(
-        "relocation {} in [{}] {} (offset {:#x}, type {}): {why}",
-        r.index,
-        s.index,
-        s.name,
-        r.offset,
-        r.kind
-    ))
+/// Relocation `r` of section `s` cannot be applied because of `problem`.
+fn reloc_err(s: &Section<'_>, r: &Rela, problem: RelocationProblem) -> ObjectError {
+    let rela = RelaAt { index: r.index, section: SectionRef::of(s), offset: r.offset, kind: r.kind };
+    RelocationError::Entry { rela, problem }.into()
 }
 
 /// Whether section `s` is placed in memory by the loader: allocated and
@@ -34,13 +31,14 @@ fn width(kind: u32) -> u64 {
     }
 }
 
-/// Instruction encodings the instruction-patching types require.
-fn expected_insn(kind: u32, insn: u32) -> Result<(), &'static str> {
+/// The instruction an instruction-patching type requires, if `insn` is
+/// not one.
+fn wrong_insn(kind: u32, insn: u32) -> Option<Patchable> {
     match kind {
-        R_AARCH64_CALL26 if insn & 0x7c00_0000 != 0x1400_0000 => Err("the patched word is not a B or BL instruction"),
-        R_AARCH64_ADR_PREL_PG_HI21 if insn & 0x9f00_0000 != 0x9000_0000 => Err("the patched word is not an ADRP instruction"),
-        R_AARCH64_ADD_ABS_LO12_NC if insn & 0x7f80_0000 != 0x1100_0000 => Err("the patched word is not an ADD (immediate) instruction"),
-        _ => Ok(()),
+        R_AARCH64_CALL26 if insn & 0x7c00_0000 != 0x1400_0000 => Some(Patchable::Branch),
+        R_AARCH64_ADR_PREL_PG_HI21 if insn & 0x9f00_0000 != 0x9000_0000 => Some(Patchable::Adrp),
+        R_AARCH64_ADD_ABS_LO12_NC if insn & 0x7f80_0000 != 0x1100_0000 => Some(Patchable::AddImmediate),
+        _ => None,
     }
 }
 
@@ -57,26 +55,16 @@ pub fn check(elf: &Elf<'_>) -> Result<(), ObjectError> {
     for s in elf.sections.iter().filter(|s| s.kind == sht::RELA) {
         let relas = elf.relas(s)?; // entry size and link
         let Some(t) = elf.sections.get(s.info as usize).filter(|t| t.index != 0) else {
-            return Err(ObjectError::Elf(alloc::format!(
-                "relocation section [{}] {}: sh_info {} is not a section index",
-                s.index,
-                s.name,
-                s.info
-            )));
+            return Err(ElfError::RelaTarget { section: SectionRef::of(s), info: s.info }.into());
         };
         if !t.alloc() {
             continue; // debug information: not loaded, not relocated
         }
         if !placed(t) {
-            return Err(ObjectError::Contract(alloc::format!(
-                "relocation section [{}] {} applies to {}, but descriptor sections contain no relocations",
-                s.index,
-                s.name,
-                t.name
-            )));
+            return Err(ContractError::RelocatedDescriptors { section: SectionRef::of(s), target: t.name.into() }.into());
         }
         let mut spans = Vec::new();
-        spans.try_reserve_exact(relas.len()).map_err(|_| ObjectError::Resources("no memory for relocations".into()))?;
+        spans.try_reserve_exact(relas.len()).map_err(|_| Resources::NoMemory { what: "relocations", count: None })?;
         for r in &relas {
             check_one(elf, s, t, r)?;
             spans.push((r.offset, r.offset + width(r.kind), r.index));
@@ -84,16 +72,13 @@ pub fn check(elf: &Elf<'_>) -> Result<(), ObjectError> {
         spans.sort_unstable();
         for w in spans.windows(2) {
             if w[1].0 < w[0].1 {
-                return Err(ObjectError::Relocation(alloc::format!(
-                    "relocations {} and {} in [{}] {} patch overlapping bytes of {} (offsets {:#x} and {:#x})",
-                    w[0].2,
-                    w[1].2,
-                    s.index,
-                    s.name,
-                    t.name,
-                    w[0].0,
-                    w[1].0
-                )));
+                return Err(RelocationError::Overlap {
+                    section: SectionRef::of(s),
+                    target: t.name.into(),
+                    first: (w[0].2, w[0].0),
+                    second: (w[1].2, w[1].0),
+                }
+                .into());
             }
         }
     }
@@ -102,48 +87,41 @@ pub fn check(elf: &Elf<'_>) -> Result<(), ObjectError> {
 
 fn check_one(elf: &Elf<'_>, s: &Section<'_>, t: &Section<'_>, r: &Rela) -> Result<(), ObjectError> {
     if !abi::RELOCATIONS.contains(&r.kind) {
-        return Err(ObjectError::Unsupported(alloc::format!(
-            "relocation {} in [{}] {}: type {} is not supported (ABS64, CALL26, ADR_PREL_PG_HI21, ADD_ABS_LO12_NC are)",
-            r.index,
-            s.index,
-            s.name,
-            r.kind
-        )));
+        return Err(Unsupported::RelocationType { index: r.index, section: SectionRef::of(s), kind: r.kind }.into());
     }
     let w = width(r.kind);
     if r.offset.checked_add(w).is_none_or(|end| end > t.size) || t.kind == sht::NOBITS {
-        return Err(reloc_err(s, r, format_args!("patches bytes outside {} ({} bytes)", t.name, t.size)));
+        return Err(reloc_err(s, r, RelocationProblem::OutsideTarget { target: t.name.into(), size: t.size }));
     }
     if t.exec() && !r.offset.is_multiple_of(4) {
-        return Err(reloc_err(s, r, format_args!("offset in code is not 4-byte aligned")));
+        return Err(reloc_err(s, r, RelocationProblem::Misaligned));
     }
     if r.kind != R_AARCH64_ABS64 {
         if !t.exec() {
-            return Err(reloc_err(s, r, format_args!("instruction relocation outside a code section")));
+            return Err(reloc_err(s, r, RelocationProblem::NotInCode));
         }
         let o = r.offset as usize;
         let insn = u32::from_le_bytes([t.data[o], t.data[o + 1], t.data[o + 2], t.data[o + 3]]);
-        expected_insn(r.kind, insn).map_err(|m| reloc_err(s, r, format_args!("{m} ({insn:#010x})")))?;
+        if let Some(expected) = wrong_insn(r.kind, insn) {
+            return Err(reloc_err(s, r, RelocationProblem::WrongInstruction { expected, insn }));
+        }
     }
-    let sym =
-        elf.symbols.get(r.sym as usize).filter(|_| r.sym != 0).ok_or_else(|| {
-            reloc_err(s, r, format_args!("symbol index {} is not a symbol of the {}-entry table", r.sym, elf.symbols.len()))
-        })?;
+    let sym = elf
+        .symbols
+        .get(r.sym as usize)
+        .filter(|_| r.sym != 0)
+        .ok_or_else(|| reloc_err(s, r, RelocationProblem::BadSymbol { index: r.sym, count: elf.symbols.len() }))?;
     match sym.shndx {
         shn::UNDEF => {
             if !probec_abi::HELPERS.contains(&sym.name) || !matches!(sym.bind, stt::GLOBAL | stt::WEAK) {
-                return Err(reloc_err(
-                    s,
-                    r,
-                    format_args!("undefined symbol `{}` is not a runtime helper (known: {})", sym.name, abi::HELPERS.join(", ")),
-                ));
+                return Err(reloc_err(s, r, RelocationProblem::NotAHelper { symbol: sym.name.into() }));
             }
         }
         shn::ABS => {}
         i => {
             let sec = &elf.sections[i as usize];
             if !placed(sec) {
-                return Err(reloc_err(s, r, format_args!("symbol `{}` is in section {}, which is not loaded", sym.name, sec.name)));
+                return Err(reloc_err(s, r, RelocationProblem::SymbolNotLoaded { symbol: sym.name.into(), section: sec.name.into() }));
             }
         }
     }
@@ -177,14 +155,17 @@ pub fn apply(elf: &Elf<'_>, p: &Placement, images: &mut [&mut [u8]; 2], helper: 
             let place = base + r.offset;
             let at = off + r.offset as usize;
             let bytes = &mut images[buf][at..at + width(r.kind) as usize];
-            patch(r.kind, bytes, target, place)
-                .map_err(|why| reloc_err(s, &r, format_args!("{why} (target {target:#x}, place {place:#x})")))?;
+            if let Err(insn) = patch(r.kind, bytes, target, place) {
+                return Err(reloc_err(s, &r, RelocationProblem::OutOfRange { insn, target, place }));
+            }
         }
     }
     Ok(())
 }
 
-fn patch(kind: u32, bytes: &mut [u8], target: u64, place: u64) -> Result<(), &'static str> {
+/// Patch `bytes` at `place` to reach `target`; on failure, the instruction
+/// whose range `target` is out of.
+fn patch(kind: u32, bytes: &mut [u8], target: u64, place: u64) -> Result<(), Patchable> {
     if kind == R_AARCH64_ABS64 {
         bytes.copy_from_slice(&target.to_le_bytes());
         return Ok(());
@@ -194,14 +175,14 @@ fn patch(kind: u32, bytes: &mut [u8], target: u64, place: u64) -> Result<(), &'s
         R_AARCH64_CALL26 => {
             let off = target.wrapping_sub(place) as i64;
             if off % 4 != 0 || !(-(1 << 27)..(1 << 27)).contains(&off) {
-                return Err("branch target out of range (+-128 MiB) or misaligned");
+                return Err(Patchable::Branch);
             }
             (insn & 0xfc00_0000) | ((off >> 2) as u32 & 0x03ff_ffff)
         }
         R_AARCH64_ADR_PREL_PG_HI21 => {
             let off = ((target & !0xfff) as i64).wrapping_sub((place & !0xfff) as i64);
             if !(-(1i64 << 32)..(1i64 << 32)).contains(&off) {
-                return Err("page out of ADRP range (+-4 GiB)");
+                return Err(Patchable::Adrp);
             }
             let imm = (off >> 12) as u32;
             (insn & 0x9f00_001f) | ((imm & 3) << 29) | (((imm >> 2) & 0x7_ffff) << 5)

@@ -4,7 +4,7 @@
 //! attached; a miss is an error that names the probe and, for an unknown
 //! symbol, the closest names the embedder has.
 
-use crate::error::ObjectError;
+use crate::error::{ContractError, ObjectError, Resources};
 use crate::names::SymbolSource;
 use crate::names::{NameQuery, Symbol};
 use crate::spec::{ProbeKind, ProbeSpec, TargetSpec};
@@ -72,7 +72,7 @@ pub fn resolve(probes: &[ProbeSpec], symbols: &dyn SymbolSource, max_points: usi
                 continue; // an alias of a symbol already matched
             }
             if points.len() >= max_points {
-                error = Some(ObjectError::Resources(format!("{}: more than {max_points} probe points (the embedder's limit)", p.name)));
+                error = Some(Resources::ProbePoints { probe: p.name.clone(), limit: max_points }.into());
                 return;
             }
             let name_with_offset = if offset == 0 { name.to_string() } else { format!("{name}+{offset}") };
@@ -98,10 +98,9 @@ pub fn resolve(probes: &[ProbeSpec], symbols: &dyn SymbolSource, max_points: usi
             TargetSpec::Glob(g, _) if !matched[i] => return Err(ObjectError::NoMatch { probe: p.name.clone(), glob: g.clone() }),
             TargetSpec::Address(a) => {
                 if points.len() >= max_points {
-                    return Err(ObjectError::Resources(format!("{}: more than {max_points} probe points (the embedder's limit)", p.name)));
+                    return Err(Resources::ProbePoints { probe: p.name.clone(), limit: max_points }.into());
                 }
-                let addr = usize::try_from(*a)
-                    .map_err(|_| ObjectError::Contract(format!("{}: address {a:#x} does not fit this machine", p.name)))?;
+                let addr = usize::try_from(*a).map_err(|_| ContractError::AddressTooWide { probe: p.name.clone(), address: *a })?;
                 points.push(Point {
                     probe: i,
                     addr,

@@ -30,7 +30,7 @@ pub struct Ring {
 /// A record read back from the ring.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Record {
-    /// `abi::record_kind`.
+    /// An `abi::record_kind` value (`abi::RecordKind::raw`).
     pub kind: u16,
     /// Writer's CPU.
     pub cpu: u16,

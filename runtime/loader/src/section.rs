@@ -2,6 +2,15 @@
 //! bounds-checked little-endian readers that the ELF and symbol-table
 //! parsers share.
 
+/// Size of the ELF64 header.
+pub const EHDR_SIZE: usize = 64;
+/// Size of an ELF64 section header.
+pub const SHDR_SIZE: usize = 64;
+/// Size of an ELF64 RELA entry.
+pub const RELA_SIZE: usize = 24;
+/// Size of an ELF64 symbol.
+pub const SYM_SIZE: usize = 24;
+
 /// Section types.
 pub mod sht {
     /// Inactive header.

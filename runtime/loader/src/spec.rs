@@ -4,39 +4,13 @@
 
 use alloc::string::String;
 use alloc::vec::Vec;
-use probec_abi as abi;
 
-/// Type of a key field, map value or printf argument.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FieldKind {
-    /// Unsigned integer (8 bytes).
-    Unsigned,
-    /// Signed integer (8 bytes, sign-extended).
-    Signed,
-    /// Boolean (8 bytes, 0 or 1).
-    Bool,
-    /// NUL-padded string of `FieldSpec::size` bytes (last byte may be the
-    /// truncation marker).
-    Str,
-    /// Pointer (8 bytes), printed in hex.
-    Ptr,
-}
+/// Type of a key field, map value or printf argument: integers, booleans
+/// and pointers take 8 bytes, strings `FieldSpec::size` bytes, NUL-padded
+/// (the last byte may be the truncation marker).
+pub use probec_abi::FieldKind;
 
-impl FieldKind {
-    /// From [`abi::field_kind`].
-    pub fn from_abi(kind: u16) -> Option<Self> {
-        Some(match kind {
-            abi::field_kind::UNSIGNED => FieldKind::Unsigned,
-            abi::field_kind::SIGNED => FieldKind::Signed,
-            abi::field_kind::BOOL => FieldKind::Bool,
-            abi::field_kind::STRING => FieldKind::Str,
-            abi::field_kind::POINTER => FieldKind::Ptr,
-            _ => return None,
-        })
-    }
-}
-
-/// A checked [`abi::FieldDesc`].
+/// A checked [`probec_abi::FieldDesc`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FieldSpec {
     /// What the bytes mean.
@@ -68,7 +42,7 @@ pub struct Lhist {
     pub buckets: u32,
 }
 
-/// A checked [`abi::MapDesc`].
+/// A checked [`probec_abi::MapDesc`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MapSpec {
     /// `@name` as written (`@` for the anonymous map).
@@ -97,7 +71,7 @@ impl MapSpec {
     }
 }
 
-/// A checked [`abi::FormatDesc`], its format string parsed.
+/// A checked [`probec_abi::FormatDesc`], its format string parsed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FormatSpec {
     /// The format string as in the object.
@@ -126,7 +100,7 @@ pub enum TargetSpec {
 /// Kind of a probe.
 pub use probec_abi::ProbeKind;
 
-/// A checked [`abi::ProbeDesc`] with its handler located.
+/// A checked [`probec_abi::ProbeDesc`] with its handler located.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProbeSpec {
     /// The probe as written (`kprobe:fib+8`).

@@ -1,12 +1,11 @@
 //! The symbol table of an object: every symbol's name, section index and
 //! extent checked against the sections it refers to.
 
-use crate::error::{elf_err, ObjectError};
+use crate::error::{ElfError, ObjectError, Resources, SectionRef};
 use crate::section::{c_str, sht, u16_at, u32_at, u64_at, Section};
 use alloc::vec::Vec;
 
-/// Size of an ELF64 symbol.
-pub const SYM_SIZE: usize = 24;
+pub use crate::section::SYM_SIZE;
 
 /// Special section indexes of symbols.
 pub mod shn {
@@ -60,53 +59,47 @@ pub(super) fn find_symtab(sections: &[Section<'_>]) -> Result<usize, ObjectError
     for s in sections {
         if s.kind == sht::SYMTAB {
             if let Some(first) = found.replace(s.index) {
-                return Err(elf_err!("two symbol tables: sections [{first}] and [{}]", s.index));
+                return Err(ElfError::TwoSymbolTables { first, second: s.index }.into());
             }
         }
     }
-    found.ok_or_else(|| elf_err!("no symbol table (SHT_SYMTAB section)"))
+    found.ok_or(ElfError::NoSymbolTable.into())
 }
 
 /// Parse and check every symbol of the symbol table.
 pub(super) fn symbols<'a>(sections: &[Section<'a>], symtab: usize) -> Result<Vec<Symbol<'a>>, ObjectError> {
     let s = &sections[symtab];
     if s.entsize != SYM_SIZE as u64 || !s.data.len().is_multiple_of(SYM_SIZE) || s.data.is_empty() {
-        return Err(elf_err!(
-            "symbol table [{symtab}]: entry size {} / size {} (expected a non-empty table of {SYM_SIZE}-byte entries)",
-            s.entsize,
-            s.size
-        ));
+        return Err(ElfError::SymtabEntrySize { section: symtab, entsize: s.entsize, size: s.size }.into());
     }
-    let strtab = sections
-        .get(s.link as usize)
-        .filter(|t| t.kind == sht::STRTAB)
-        .ok_or_else(|| elf_err!("symbol table [{symtab}]: sh_link {} is not a string table", s.link))?;
+    let strtab =
+        sections.get(s.link as usize).filter(|t| t.kind == sht::STRTAB).ok_or(ElfError::SymtabLink { section: symtab, link: s.link })?;
     let count = s.data.len() / SYM_SIZE;
     if s.info as usize > count {
-        return Err(elf_err!("symbol table [{symtab}]: sh_info {} (first global) is beyond its {count} symbols", s.info));
+        return Err(ElfError::SymtabInfo { section: symtab, info: s.info, count }.into());
     }
     let mut out = Vec::new();
-    out.try_reserve_exact(count).map_err(|_| elf_err!("no memory for {count} symbols"))?;
+    out.try_reserve_exact(count).map_err(|_| Resources::NoMemory { what: "symbols", count: Some(count as u64) })?;
     for (index, e) in s.data.chunks_exact(SYM_SIZE).enumerate() {
         let name_off = u32_at(e, 0).unwrap_or(0);
-        let name = c_str(strtab.data, u64::from(name_off))
-            .ok_or_else(|| elf_err!("symbol {index}: st_name {name_off} is outside the string table or not NUL-terminated UTF-8"))?;
+        let name = c_str(strtab.data, u64::from(name_off)).ok_or(ElfError::BadSymbolName { symbol: index, offset: name_off })?;
         let shndx = u16_at(e, 6).unwrap_or(0);
         if shndx != shn::UNDEF && shndx != shn::ABS && shndx as usize >= sections.len() {
-            return Err(elf_err!(
-                "symbol {index} `{name}`: st_shndx {shndx:#x} is not a section index (COMMON and extended indexes are not supported)"
-            ));
+            return Err(ElfError::BadSymbolSection { symbol: index, name: name.into(), shndx }.into());
         }
         let value = u64_at(e, 8).unwrap_or(0);
         let size = u64_at(e, 16).unwrap_or(0);
         if let Some(sec) = sections.get(shndx as usize).filter(|_| shndx != shn::UNDEF && shndx != shn::ABS) {
             if value.checked_add(size).is_none_or(|end| end > sec.size) {
-                return Err(elf_err!(
-                    "symbol {index} `{name}`: value {value:#x} + size {size} is outside its section [{}] {} ({} bytes)",
-                    sec.index,
-                    sec.name,
-                    sec.size
-                ));
+                return Err(ElfError::SymbolOutsideSection {
+                    symbol: index,
+                    name: name.into(),
+                    value,
+                    size,
+                    section: SectionRef::of(sec),
+                    section_size: sec.size,
+                }
+                .into());
             }
         }
         out.push(Symbol { index, name, kind: e[4] & 0xf, bind: e[4] >> 4, shndx, value, size });

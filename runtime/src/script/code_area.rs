@@ -7,7 +7,7 @@
 
 use crate::arch::aarch64::cache::patch_word;
 use crate::config::ExecArea;
-use crate::runtime;
+use crate::global::installed;
 use alloc::vec::Vec;
 
 /// Why [`set_code_area`] refused an area.
@@ -51,7 +51,7 @@ static AREA: spin::Mutex<Option<CodeArea>> = spin::Mutex::new(None);
 /// ([`crate::Platform::text_alias`]); it must not overlap the runtime's
 /// XOL area.
 pub fn set_code_area(area: ExecArea) -> Result<(), CodeAreaError> {
-    let rt = runtime::get().ok_or(CodeAreaError::NotInitialised)?;
+    let rt = installed().ok_or(CodeAreaError::NotInitialised)?;
     if !area.start.is_multiple_of(16) || area.len == 0 || !area.len.is_multiple_of(16) || area.start.checked_add(area.len).is_none() {
         return Err(CodeAreaError::Misaligned);
     }
@@ -148,7 +148,7 @@ pub fn free(start: usize, len: usize) {
 /// address `start`, through the platform's alias, with cache maintenance.
 /// `false` if some word has no alias (nothing is written past it).
 pub fn write_words(start: usize, bytes: &[u8]) -> bool {
-    let Some(rt) = runtime::get() else { return false };
+    let Some(rt) = installed() else { return false };
     for (i, w) in bytes.chunks_exact(4).enumerate() {
         let exec = start + 4 * i;
         let Some(alias) = rt.platform.text_alias(exec) else { return false };

@@ -5,7 +5,7 @@
 //! trusted).
 
 use super::state::{attachment, Attachment};
-use crate::abi::{self, record_kind, HandlerCtx, STR_TRUNCATED};
+use crate::abi::{self, HandlerCtx, RecordKind, STR_TRUNCATED};
 use core::sync::atomic::Ordering;
 
 /// The address of helper `name`, or `None` if it is not a helper.
@@ -88,7 +88,7 @@ pub unsafe extern "C" fn map_print(ctx: *const HandlerCtx, map: u32) {
     if let Some(a) = unsafe { attachment(ctx) } {
         if map_of(a, map).is_some() {
             // SAFETY: `ctx` is the live context `a` came from.
-            unsafe { write_record(a, ctx, record_kind::PRINT_MAP, map, &[]) };
+            unsafe { write_record(a, ctx, RecordKind::PrintMap, map, &[]) };
         }
     }
 }
@@ -121,7 +121,7 @@ pub unsafe extern "C" fn map_zero(ctx: *const HandlerCtx, map: u32) {
 ///
 /// # Safety
 /// `ctx` points to a live context built by [`Attachment::call`] for `a`.
-unsafe fn write_record(a: &Attachment, ctx: *const HandlerCtx, kind: u16, id: u32, payload: &[u8]) {
+unsafe fn write_record(a: &Attachment, ctx: *const HandlerCtx, kind: RecordKind, id: u32, payload: &[u8]) {
     // SAFETY: `ctx` points to a live context (this function's contract).
     let cpu = unsafe { (*ctx).cpu };
     let rings = &a.state().rings;
@@ -129,7 +129,7 @@ unsafe fn write_record(a: &Attachment, ctx: *const HandlerCtx, kind: u16, id: u3
     // another CPU's ring without breaking its single-writer rule: count it.
     match rings.get(cpu as usize) {
         Some(r) => {
-            r.write(kind, cpu as u16, id, payload);
+            r.write(kind.raw(), cpu as u16, id, payload);
         }
         None => a.count_error(),
     }
@@ -153,14 +153,14 @@ pub unsafe extern "C" fn printf(ctx: *const HandlerCtx, format: u32, args: *cons
                 unsafe { core::slice::from_raw_parts(args, len as usize) }
             };
             // SAFETY: `ctx` is the live context `a` came from.
-            unsafe { write_record(a, ctx, record_kind::PRINTF, format, payload) };
+            unsafe { write_record(a, ctx, RecordKind::Printf, format, payload) };
         }
         _ => a.count_error(),
     }
 }
 
 fn platform() -> Option<&'static dyn crate::Platform> {
-    crate::runtime::get().map(|rt| rt.platform)
+    crate::installed().map(|rt| rt.platform)
 }
 
 /// `probec_read`: fault-safe read of 1, 2, 4 or 8 bytes. 0 on success; on

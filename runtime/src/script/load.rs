@@ -11,12 +11,11 @@ use super::spec::ProbeKind;
 use super::state::{Attachment, ScriptState};
 use super::{check_context, code, code_area, sites, LoadOptions, Registry, Script, ScriptId, Slot, SymbolSource, REGISTRY};
 use crate::abi;
-use crate::probes;
+use crate::probes::AttachError;
 use alloc::boxed::Box;
-use alloc::string::String;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use probec_loader::ObjectError;
+use probec_loader::error::{Requirement, Resources, Unsupported};
 
 /// `abi::FEATURE_*` bits this CPU supports.
 fn cpu_features() -> u32 {
@@ -52,9 +51,7 @@ pub fn load(object: &[u8], symbols: &dyn SymbolSource, options: &LoadOptions) ->
     code::check_frame(&v, rt.frame)?;
     for name in &v.requires {
         if rt.platform.context_value(name).is_none() {
-            return Err(LoadError::Object(ObjectError::Requirement(alloc::format!(
-                "the script uses `{name}`, which this embedder does not provide"
-            ))));
+            return Err(LoadError::Object(Requirement::ContextValue { name: name.clone() }.into()));
         }
     }
     if options.native_handlers.is_none() && !code_area::has_code_area() {
@@ -66,14 +63,10 @@ pub fn load(object: &[u8], symbols: &dyn SymbolSource, options: &LoadOptions) ->
     // Every new address must be armable before anything changes.
     for p in points.iter().filter(|p| reg.sites.is_new(p.addr)) {
         if code_area::contains(p.addr) {
-            return Err(LoadError::Object(ObjectError::Unsupported(alloc::format!(
-                "{}: {} ({:#x}) is inside the code of loaded scripts, which cannot be probed",
-                v.probes[p.probe].name,
-                p.target,
-                p.addr
-            ))));
+            let probe = v.probes[p.probe].name.clone();
+            return Err(LoadError::Object(Unsupported::ProbeInScriptCode { probe, target: p.target.clone(), addr: p.addr }.into()));
         }
-        probes::check(p.addr).map_err(|reason| attach_error(&v, p, reason))?;
+        rt.check(p.addr).map_err(|reason| attach_error(&v, p, reason))?;
     }
     let state = build_state(&v, options, rt.platform.max_cpus())?;
     let placed = if code_area::has_code_area() { Some(place::place(&v.elf)?) } else { None };
@@ -108,36 +101,32 @@ pub fn load(object: &[u8], symbols: &dyn SymbolSource, options: &LoadOptions) ->
     Ok(id)
 }
 
-fn attach_error(v: &Validated<'_>, p: &Point, reason: probes::AttachError) -> LoadError {
+fn attach_error(v: &Validated<'_>, p: &Point, reason: AttachError) -> LoadError {
     LoadError::Attach { probe: v.probes[p.probe].name.clone(), target: p.target.clone(), addr: p.addr, reason }
 }
 
-fn resources(what: String) -> LoadError {
-    LoadError::Object(ObjectError::Resources(what))
+fn resources(what: Resources) -> LoadError {
+    LoadError::Object(what.into())
 }
 
 /// Maps, rings and counters, within the embedder's memory budget.
 fn build_state(v: &Validated<'_>, options: &LoadOptions, cpus: usize) -> Result<Box<ScriptState>, LoadError> {
     let map_bytes: u64 = v.maps.iter().map(maps::footprint).sum();
     if map_bytes > options.max_map_bytes {
-        return Err(resources(alloc::format!("the maps need {map_bytes} bytes; the embedder allows {}", options.max_map_bytes)));
+        return Err(resources(Resources::MapBytes { bytes: map_bytes, limit: options.max_map_bytes }));
     }
     let mut map_vec = Vec::new();
     for spec in &v.maps {
-        map_vec.push(Map::new(spec).ok_or_else(|| resources(alloc::format!("no memory for map {}", spec.name)))?);
+        map_vec.push(Map::new(spec).ok_or_else(|| resources(Resources::MapMemory { map: spec.name.clone() }))?);
     }
     let mut rings = Vec::new();
     for _ in 0..cpus {
-        rings.push(Ring::new(options.ring_bytes_per_cpu).ok_or_else(|| resources("no memory for the output rings".into()))?);
+        rings.push(Ring::new(options.ring_bytes_per_cpu).ok_or_else(|| resources(Resources::RingMemory))?);
     }
     let ring_bytes = rings.first().map_or(0, |r| r.capacity());
     for (i, f) in v.formats.iter().enumerate() {
         if f.record_size as usize + super::ring::HEADER_BYTES > ring_bytes {
-            return Err(resources(alloc::format!(
-                "format {i} {:?}: its {}-byte records do not fit the {ring_bytes}-byte output ring",
-                f.text,
-                f.record_size
-            )));
+            return Err(resources(Resources::RecordTooLarge { format: i, text: f.text.clone(), record_size: f.record_size, ring_bytes }));
         }
     }
     Ok(Box::new(ScriptState {
@@ -157,7 +146,7 @@ fn handler(v: &Validated<'_>, i: usize, placed: Option<&Placed>, options: &LoadO
     let spec = &v.probes[i];
     if let Some(bind) = options.native_handlers {
         return bind(&spec.handler).ok_or_else(|| {
-            LoadError::Object(ObjectError::Requirement(alloc::format!("{}: no native handler for `{}`", spec.name, spec.handler)))
+            LoadError::Object(Requirement::NativeHandler { probe: spec.name.clone(), handler: spec.handler.clone() }.into())
         });
     }
     let addr =

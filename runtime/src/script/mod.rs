@@ -37,8 +37,9 @@ pub use error::{LoadError, UnloadError};
 pub use load::load;
 
 use crate::abi;
+use crate::global::installed;
 use crate::percpu::Phase;
-use crate::runtime;
+use crate::runtime::Runtime;
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -157,8 +158,8 @@ impl Registry {
 
 /// Refuse calls from probe handlers (they would deadlock or free what the
 /// caller runs on).
-fn check_context() -> Result<&'static runtime::Runtime, LoadError> {
-    let rt = runtime::get().ok_or(LoadError::NotInitialised)?;
+fn check_context() -> Result<&'static Runtime, LoadError> {
+    let rt = installed().ok_or(LoadError::NotInitialised)?;
     let cpu = rt.platform.cpu_id();
     if rt.cpus.get(cpu).is_some_and(|c| c.phase() != Phase::Idle) {
         return Err(LoadError::InHandler);

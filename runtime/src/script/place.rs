@@ -8,7 +8,7 @@ use super::error::LoadError;
 use super::relocate::{self, placed, Placement};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
-use probec_loader::ObjectError;
+use probec_loader::error::{ObjectError, Resources};
 
 /// An object's memory once placed.
 pub struct Placed {
@@ -29,8 +29,11 @@ impl Placed {
     }
 }
 
-fn no_memory(what: &str, bytes: usize) -> LoadError {
-    LoadError::Object(ObjectError::Resources(alloc::format!("no memory for {bytes} bytes of {what}")))
+/// Most bytes of data sections placed for one object.
+const MAX_DATA_BYTES: usize = 64 << 20;
+
+fn no_memory(what: &'static str, bytes: usize) -> LoadError {
+    LoadError::Object(ObjectError::Resources(Resources::NoMemory { what, count: Some(bytes as u64) }))
 }
 
 /// Lay out sections of one kind (code or data): offsets by section index,
@@ -56,12 +59,12 @@ pub fn place(elf: &Elf<'_>) -> Result<Placed, LoadError> {
     let (code_len, code_align) = layout(elf, true, 16, &mut at);
     let (data_len, data_align) = layout(elf, false, 8, &mut at);
     // Sizes are bounded by the file (code) or checked here (NOBITS data).
-    if data_len > 64 << 20 {
-        return Err(LoadError::Object(ObjectError::Resources(alloc::format!("{data_len} bytes of data sections (at most 64 MiB)"))));
+    if data_len > MAX_DATA_BYTES {
+        return Err(LoadError::Object(Resources::DataSections { bytes: data_len, limit: MAX_DATA_BYTES }.into()));
     }
 
     let mut data = Vec::new();
-    data.try_reserve_exact(data_len + data_align as usize).map_err(|_| no_memory("data sections", data_len))?;
+    data.try_reserve_exact(data_len + data_align as usize).map_err(|_| no_memory("bytes of data sections", data_len))?;
     data.resize(data_len + data_align as usize, 0u8);
     let data = data.into_boxed_slice();
     let pad = (data.as_ptr() as usize).next_multiple_of(data_align as usize) - data.as_ptr() as usize;
@@ -73,10 +76,7 @@ pub fn place(elf: &Elf<'_>) -> Result<Placed, LoadError> {
         match code_area::alloc(code_len, code_align as usize) {
             Err(code_area::AllocError::NoArea) => return Err(LoadError::NoCodeArea),
             Err(code_area::AllocError::Full) => {
-                return Err(LoadError::Object(ObjectError::Resources(alloc::format!(
-                    "the code area has no free {code_len}-byte block ({} bytes free in total)",
-                    code_area::free_bytes()
-                ))))
+                return Err(LoadError::Object(Resources::CodeArea { bytes: code_len, free: code_area::free_bytes() }.into()))
             }
             Ok(start) => Some((start, code_len)),
         }
@@ -96,7 +96,7 @@ fn fill(elf: &Elf<'_>, p: &mut Placed, data_base: u64, pad: usize) -> Result<(),
     let code_base = p.code.map_or(0, |c| c.0 as u64);
     let code_len = p.code.map_or(0, |c| c.1);
     let mut code_img = Vec::new();
-    code_img.try_reserve_exact(code_len).map_err(|_| no_memory("code", code_len))?;
+    code_img.try_reserve_exact(code_len).map_err(|_| no_memory("bytes of code", code_len))?;
     code_img.resize(code_len, 0u8);
     let data_img = &mut p.data[pad..];
     for s in &elf.sections {
@@ -110,7 +110,7 @@ fn fill(elf: &Elf<'_>, p: &mut Placed, data_base: u64, pad: usize) -> Result<(),
     relocate::apply(elf, &p.placement, &mut [&mut code_img[..], data_img], &super::helpers::address)?;
     if let Some((start, _)) = p.code {
         if !code_area::write_words(start, &code_img) {
-            return Err(LoadError::Object(ObjectError::Resources("the platform has no writable alias for part of the code area".into())));
+            return Err(LoadError::Object(Resources::CodeAreaNotPatchable.into()));
         }
     }
     Ok(())

@@ -7,7 +7,7 @@ use super::maps::Map;
 use super::printf;
 use super::spec::MapSpec;
 use super::{json, text, OutputFormat, Script};
-use crate::abi::record_kind;
+use crate::abi::RecordKind;
 use alloc::string::String;
 use core::fmt::{self, Write};
 use core::sync::atomic::Ordering;
@@ -25,8 +25,8 @@ pub(crate) fn drain(s: &mut Script, out: &mut dyn Write, format: OutputFormat) -
     let mut line = String::new();
     for ring in s.state.rings.iter() {
         while let Some(rec) = ring.read() {
-            match rec.kind {
-                record_kind::PRINTF => {
+            match RecordKind::from_raw(rec.kind) {
+                Some(RecordKind::Printf) => {
                     let Some(f) = s.formats.get(rec.id as usize) else { continue };
                     line.clear();
                     printf::render(&f.pieces, &rec.payload, &mut line)?;
@@ -35,7 +35,7 @@ pub(crate) fn drain(s: &mut Script, out: &mut dyn Write, format: OutputFormat) -
                         OutputFormat::Json => json::printf(&line, out)?,
                     }
                 }
-                record_kind::PRINT_MAP => {
+                Some(RecordKind::PrintMap) => {
                     if let (Some(spec), Some(map)) = (s.maps.get(rec.id as usize), s.state.maps.get(rec.id as usize)) {
                         print_map(spec, map, format, out)?;
                     }

@@ -16,9 +16,9 @@
 //! run); the site is re-armed without it when it is next recreated.
 
 use super::state::Attachment;
+use crate::global::{attach, detach, installed};
 use crate::handler::{Handlers, HitContext, ProbeId};
-use crate::probes::{self, AttachError};
-use crate::runtime;
+use crate::probes::AttachError;
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
@@ -60,7 +60,7 @@ impl HitClock {
         if !a.clock {
             return 0;
         }
-        *self.0.get_or_insert_with(|| runtime::get().map_or(0, |rt| rt.platform.now_ns()))
+        *self.0.get_or_insert_with(|| installed().map_or(0, |rt| rt.platform.now_ns()))
     }
 }
 
@@ -137,7 +137,7 @@ impl Sites {
             let list = Box::into_raw(Box::new(EntryList { entries: alloc::vec![ptr] }));
             let mut site = Box::new(Site { addr, probe: None, has_ret: a.ret, list: AtomicPtr::new(list) });
             let cookie = &*site as *const Site as usize;
-            site.probe = Some(probes::attach(addr, handlers(a.ret), cookie)?);
+            site.probe = Some(attach(addr, handlers(a.ret), cookie)?);
             self.map.insert(addr, site);
             return Ok(());
         };
@@ -163,9 +163,9 @@ impl Sites {
         let Some(site) = self.map.get_mut(&addr) else { return Ok(()) };
         let cookie = &**site as *const Site as usize;
         if let Some(id) = site.probe.take() {
-            let _ = probes::detach(id);
+            let _ = detach(id);
         }
-        match probes::attach(addr, handlers(ret), cookie) {
+        match attach(addr, handlers(ret), cookie) {
             Ok(id) => {
                 site.probe = Some(id);
                 site.has_ret = ret;
@@ -173,7 +173,7 @@ impl Sites {
             }
             Err(e) => {
                 // Put the previous arming back so other users keep working.
-                site.probe = probes::attach(addr, handlers(site.has_ret), cookie).ok();
+                site.probe = attach(addr, handlers(site.has_ret), cookie).ok();
                 Err(e)
             }
         }
@@ -191,7 +191,7 @@ impl Sites {
         if let Some(mut site) = self.map.remove(&addr) {
             if let Some(id) = site.probe.take() {
                 // Detach waits until no CPU is inside this probe.
-                let _ = probes::detach(id);
+                let _ = detach(id);
             }
             self.dead.push(site);
         }
@@ -224,7 +224,7 @@ impl Sites {
 /// site or attachment unpublished before the call. (The calling CPU is not
 /// in trap code: loads and unloads are refused from handlers.)
 pub fn synchronize() {
-    let Some(rt) = runtime::get() else { return };
+    let Some(rt) = installed() else { return };
     // Pairs with the barrier in `PerCpu::enter_trap`: our unpublishing
     // stores are ordered before the sequence loads below.
     fence(Ordering::SeqCst);

@@ -1,58 +1,26 @@
-//! Shared by the loader tests: a fake host platform (text, XOL area and
-//! code area are host buffers; the alias is the identity) and a builder of
-//! probec objects at the descriptor level.
+//! Shared by the loader tests: the runtime on the fake host platform
+//! (`probec_engine::testing`: text, XOL area and code area are host
+//! buffers; the alias is the identity) and a builder of probec objects at
+//! the descriptor level.
 #![allow(dead_code)]
 
 use object::write::{Object as WObject, Relocation, StandardSection, Symbol, SymbolSection};
 use object::{Architecture, BinaryFormat, Endianness, RelocationFlags, SymbolFlags, SymbolKind, SymbolScope};
+use probec_engine::testing::FakePlatform;
 use probec_runtime::abi::{self, FieldDesc, FormatDesc, HandlerCtx, MapDesc, ObjectHeader, Pod, ProbeDesc, RequireDesc};
 use probec_runtime::script::{self, LoadOptions, OutputFormat};
-use probec_runtime::{Config, ExecArea, FrameContents, Platform, XolMode};
+use probec_runtime::{Config, FrameContents, XolMode};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
-// ---- a fake host platform -------------------------------------------------
+// ---- the runtime on the fake platform ----------------------------------------
 
 pub const TEXT: usize = 4096;
 pub const EXEC: usize = 4096;
 pub const CODE: usize = 64 * 1024;
 pub static READABLE: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz\0tail";
 
-pub struct Host {
-    pub text: usize,
-    pub exec: usize,
-    pub code: usize,
-}
-
-impl Platform for Host {
-    fn text_alias(&self, a: usize) -> Option<usize> {
-        let inside = |s: usize, l: usize| a >= s && a < s + l;
-        (inside(self.text, TEXT) || inside(self.exec, EXEC) || inside(self.code, CODE)).then_some(a)
-    }
-    fn cpu_id(&self) -> usize {
-        0
-    }
-    fn max_cpus(&self) -> usize {
-        1
-    }
-    fn now_ns(&self) -> u64 {
-        500
-    }
-    fn console_write(&self, text: &str) {
-        eprint!("{text}");
-    }
-    fn read_nofault(&self, addr: u64, dst: &mut [u8]) -> bool {
-        let base = READABLE.as_ptr() as u64;
-        if addr < base || addr + dst.len() as u64 > base + READABLE.len() as u64 {
-            return false;
-        }
-        let at = (addr - base) as usize;
-        dst.copy_from_slice(&READABLE[at..at + dst.len()]);
-        true
-    }
-    fn context_value(&self, name: &str) -> Option<u64> {
-        (name == "pid").then_some(42)
-    }
-}
+/// The platform of every loader test.
+pub type Host = FakePlatform;
 
 pub static HOST: OnceLock<&'static Host> = OnceLock::new();
 pub static SERIAL: Mutex<()> = Mutex::new(());
@@ -67,29 +35,23 @@ pub fn setup() -> (&'static Host, MutexGuard<'static, ()>) {
 static FRAME: OnceLock<FrameContents> = OnceLock::new();
 
 /// [`setup`] with the embedder's frame contents (one per test process:
-/// the runtime is initialised once).
+/// scripts load into the installed runtime, which is set up once).
 pub fn setup_with(frame: FrameContents) -> (&'static Host, MutexGuard<'static, ()>) {
     assert_eq!(*FRAME.get_or_init(|| frame), frame, "one FrameContents per test process");
     let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let host = *HOST.get_or_init(|| {
-        let buf = |n: usize, fill: u32| Box::leak(vec![fill; n / 4].into_boxed_slice()).as_ptr() as usize;
-        let host: &'static Host = Box::leak(Box::new(Host { text: buf(TEXT, 0xd503_201f), exec: buf(EXEC, 0), code: buf(CODE, 0) }));
-        let config = Config {
-            xol_mode: XolMode::BrkAfterSlot,
-            exec_area: ExecArea { start: host.exec, len: EXEC },
-            max_probes: 64,
-            return_instances_per_cpu: 4,
-            frame,
-        };
+        let host = FakePlatform::builder().text(TEXT).exec(EXEC).code(CODE).clock_ns(500).readable(READABLE).context("pid", 42).build();
+        let config =
+            Config { xol_mode: XolMode::BrkAfterSlot, exec_area: host.exec_area(), max_probes: 64, return_instances_per_cpu: 4, frame };
         probec_runtime::init(host, config).unwrap();
-        script::set_code_area(ExecArea { start: host.code, len: CODE }).unwrap();
+        script::set_code_area(host.code_area()).unwrap();
         host
     });
     (host, guard)
 }
 
 pub fn syms(host: &Host) -> Vec<(&'static str, usize, usize)> {
-    vec![("target", host.text, 64), ("other", host.text + 64, 64)]
+    vec![("target", host.text(), 64), ("other", host.text() + 64, 64)]
 }
 
 // ---- building objects -----------------------------------------------------
@@ -338,7 +300,7 @@ pub fn refused(obj: &[u8], options: &LoadOptions) -> String {
         script::load(obj, &syms(host), options).map(|id| script::unload(id, &mut String::new(), OutputFormat::Text)).expect_err("refused");
     assert_eq!(script::code_area::free_bytes(), free);
     // SAFETY: the first word of the leaked fake text; tests are serialised.
-    assert_eq!(unsafe { *(host.text as *const u32) }, 0xd503_201f, "nothing armed");
+    assert_eq!(unsafe { *(host.text() as *const u32) }, 0xd503_201f, "nothing armed");
     e.to_string()
 }
 

@@ -111,7 +111,7 @@ fn return_instances_exhausted() -> Result<(), String> {
     reset();
     // The pool is shared by every thread and CPU; nothing else hooks
     // returns while this runs, so all of it is free. Recurse past it.
-    let capacity = probec_runtime::runtime::get().map(|rt| rt.returns.capacity() as u64).unwrap_or(0);
+    let capacity = probec_runtime::installed().map(|rt| rt.returns.capacity() as u64).unwrap_or(0);
     ensure!(capacity > 0 && capacity < 4096, "test needs a return pool of 1 to 4095 instances (have {capacity})");
     let n: u64 = capacity + 57;
     let id = attach(addr_of1(depth), Handlers { ret: Some(count_return), ..Default::default() }, 0)

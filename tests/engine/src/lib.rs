@@ -24,17 +24,17 @@ pub use random::{DiffOptions, DiffSummary, TestPage, DEFAULT_COUNT, DEFAULT_SEED
 
 /// What the embedder's exception frames hold, as it told the runtime.
 pub(crate) fn frame_contents() -> FrameContents {
-    probec_runtime::runtime::get().expect("the runtime is initialised").frame
+    probec_runtime::installed().expect("the runtime is initialised").frame
 }
 
 /// The XOL mode the runtime runs with.
 pub(crate) fn xol_mode() -> XolMode {
-    probec_runtime::runtime::get().expect("the runtime is initialised").mode
+    probec_runtime::installed().expect("the runtime is initialised").mode
 }
 
 /// Whether probe `id` runs its instruction in a boosted slot.
 pub(crate) fn is_boosted(id: probec_runtime::ProbeId) -> bool {
-    let rt = probec_runtime::runtime::get().expect("the runtime is initialised");
+    let rt = probec_runtime::installed().expect("the runtime is initialised");
     matches!(rt.probes[id.0 as usize].config().execution, probec_runtime::record::Execution::Boost { .. })
 }
 

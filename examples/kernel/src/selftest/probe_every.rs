@@ -124,7 +124,7 @@ const COUNTING_PRE: Handlers = Handlers { pre: Some(count_pre), post: None, ret:
 
 /// Whether the runtime put probe `id` in a boosted slot.
 fn is_boosted(id: ProbeId) -> bool {
-    let rt = probec_runtime::runtime::get().expect("the runtime is initialised");
+    let rt = probec_runtime::installed().expect("the runtime is initialised");
     matches!(rt.probes[id.0 as usize].config().execution, Execution::Boost { .. })
 }
 

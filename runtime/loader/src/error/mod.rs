@@ -1,6 +1,23 @@
-//! Errors of reading an object and resolving its probes. Every refusal is a value whose
-//! `Display` text says what (which section, field, index, probe) and why.
+//! Errors of reading an object and resolving its probes. Every refusal is
+//! a value that says what was wrong and carries the values involved
+//! (section, index, offset, field, symbol); its `Display` text says what
+//! and why. One file per kind of refusal.
 
+mod contract;
+mod elf;
+mod format;
+mod relocation;
+mod resources;
+mod unsupported;
+
+pub use contract::{ContractError, Desc};
+pub use elf::{ElfError, FilePart};
+pub use format::FormatError;
+pub use relocation::{Patchable, RelaAt, RelocationError, RelocationProblem};
+pub use resources::Resources;
+pub use unsupported::{Requirement, SectionProblem, Unsupported};
+
+use crate::section::Section;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
@@ -12,23 +29,23 @@ use core::fmt;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ObjectError {
     /// The ELF container is malformed: truncated, out-of-bounds offsets,
-    /// overlapping parts, bad sizes or alignments. The text names the part.
-    Elf(String),
+    /// overlapping parts, bad sizes or alignments.
+    Elf(ElfError),
     /// A probec descriptor (header, probe, map, format, field, requirement)
-    /// is inconsistent. The text names the descriptor, its index and field.
-    Contract(String),
+    /// is inconsistent.
+    Contract(ContractError),
     /// Well-formed but outside what this loader supports (a relocation
     /// type, a section kind, an unknown feature bit, another ABI version).
-    Unsupported(String),
+    Unsupported(Unsupported),
     /// The object needs something this CPU or embedder does not provide
     /// (an instruction set feature, a context value such as `tid`).
-    Requirement(String),
+    Requirement(Requirement),
     /// The object asks for more than the embedder allows (map memory,
     /// handler stack, ring size, number of probes) or memory ran out.
-    Resources(String),
+    Resources(Resources),
     /// A relocation cannot be applied (target out of range, unexpected
     /// instruction, undefined symbol that is not a runtime helper).
-    Relocation(String),
+    Relocation(RelocationError),
     /// Handler code uses an FP/SIMD, SVE or SME instruction, but the
     /// embedder's exceptions do not preserve FP/SIMD state
     /// ([`probec_abi::frame::FrameContents::GeneralRegisters`]). See
@@ -76,15 +93,51 @@ pub enum ObjectError {
     },
 }
 
+impl From<ElfError> for ObjectError {
+    fn from(e: ElfError) -> Self {
+        ObjectError::Elf(e)
+    }
+}
+
+impl From<ContractError> for ObjectError {
+    fn from(e: ContractError) -> Self {
+        ObjectError::Contract(e)
+    }
+}
+
+impl From<Unsupported> for ObjectError {
+    fn from(e: Unsupported) -> Self {
+        ObjectError::Unsupported(e)
+    }
+}
+
+impl From<Requirement> for ObjectError {
+    fn from(e: Requirement) -> Self {
+        ObjectError::Requirement(e)
+    }
+}
+
+impl From<Resources> for ObjectError {
+    fn from(e: Resources) -> Self {
+        ObjectError::Resources(e)
+    }
+}
+
+impl From<RelocationError> for ObjectError {
+    fn from(e: RelocationError) -> Self {
+        ObjectError::Relocation(e)
+    }
+}
+
 impl fmt::Display for ObjectError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ObjectError::Elf(m) => write!(f, "malformed ELF object: {m}"),
-            ObjectError::Contract(m) => write!(f, "invalid probec object: {m}"),
-            ObjectError::Unsupported(m) => write!(f, "unsupported object: {m}"),
-            ObjectError::Requirement(m) => write!(f, "unmet requirement: {m}"),
-            ObjectError::Resources(m) => write!(f, "not enough resources: {m}"),
-            ObjectError::Relocation(m) => write!(f, "cannot relocate: {m}"),
+            ObjectError::Elf(e) => write!(f, "malformed ELF object: {e}"),
+            ObjectError::Contract(e) => write!(f, "invalid probec object: {e}"),
+            ObjectError::Unsupported(e) => write!(f, "unsupported object: {e}"),
+            ObjectError::Requirement(e) => write!(f, "unmet requirement: {e}"),
+            ObjectError::Resources(e) => write!(f, "not enough resources: {e}"),
+            ObjectError::Relocation(e) => write!(f, "cannot relocate: {e}"),
             ObjectError::FpSimd { symbol, handler, section, offset, symbol_offset, word } => write!(
                 f,
                 "{} `{symbol}` uses FP/SIMD register instruction {word:#010x} at {section}+{offset:#x} (`{symbol}`+{symbol_offset:#x}); \
@@ -117,12 +170,24 @@ impl fmt::Display for ObjectError {
     }
 }
 
-/// Build a [`ObjectError::Elf`] from format arguments.
-macro_rules! elf_err {
-    ($($t:tt)*) => { $crate::error::ObjectError::Elf(alloc::format!($($t)*)) };
+/// A section named in an error: its index and name, shown `[2] .rela.text`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SectionRef {
+    /// Index in the section header table.
+    pub index: usize,
+    /// Name from the section name table (empty before names are read).
+    pub name: String,
 }
-/// Build a [`ObjectError::Contract`] from format arguments.
-macro_rules! contract_err {
-    ($($t:tt)*) => { $crate::error::ObjectError::Contract(alloc::format!($($t)*)) };
+
+impl SectionRef {
+    /// The error's view of `s`.
+    pub fn of(s: &Section<'_>) -> Self {
+        SectionRef { index: s.index, name: s.name.into() }
+    }
 }
-pub(crate) use {contract_err, elf_err};
+
+impl fmt::Display for SectionRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{}] {}", self.index, self.name)
+    }
+}
