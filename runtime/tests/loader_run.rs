@@ -154,3 +154,39 @@ fn helpers_read_fault_safely_and_count_errors() {
     script::unload(id, &mut out, OutputFormat::Json).unwrap();
     assert_eq!(out, "{\"type\": \"probe_errors\", \"data\": {\"probe\": \"kprobe:target\", \"errors\": 5}}\n");
 }
+
+static NESTED: AtomicU64 = AtomicU64::new(0);
+
+fn hit_again_inside(name: &str) -> Option<abi::Handler> {
+    unsafe extern "C" fn again(_: *const HandlerCtx) {
+        // The handler reaches its own probe again (as a handler that calls
+        // probed code would): that hit must run no handler and be counted.
+        if NESTED.fetch_add(1, Ordering::SeqCst) == 0 {
+            hit(ADDR.load(Ordering::SeqCst) as usize);
+        }
+    }
+    unsafe extern "C" fn nothing(_: *const HandlerCtx) {}
+    Some(if name == "kprobe:target" { again } else { nothing })
+}
+
+static ADDR: AtomicU64 = AtomicU64::new(0);
+
+#[test]
+fn hits_inside_a_handler_are_missed_and_reported_at_unload() {
+    let (host, _g) = setup();
+    NESTED.store(0, Ordering::SeqCst);
+    ADDR.store(host.text() as u64, Ordering::SeqCst);
+    let id = script::load(&build(&base()), &syms(host), &LoadOptions { native_handlers: Some(hit_again_inside), ..opts() }).unwrap();
+    hit(host.text());
+    assert_eq!(NESTED.load(Ordering::SeqCst), 1, "the nested hit ran no handler");
+    let mut out = String::new();
+    script::unload(id, &mut out, OutputFormat::Text).unwrap();
+    assert!(out.contains("WARNING: 1 hits at ") && out.contains(" were missed"), "{out}");
+    // Nothing missed, nothing said.
+    NESTED.store(1, Ordering::SeqCst);
+    let id = script::load(&build(&base()), &syms(host), &LoadOptions { native_handlers: Some(hit_again_inside), ..opts() }).unwrap();
+    hit(host.text());
+    let mut out = String::new();
+    script::unload(id, &mut out, OutputFormat::Text).unwrap();
+    assert!(!out.contains("missed"), "{out}");
+}

@@ -137,7 +137,9 @@ fn check(output: &str, status: Option<i32>, xol: &str) -> Vec<String> {
         // count, and it saw at most that many ticks.
         let native = field(output, &format!("stress: cpu {cpu} "), "ticks");
         if last.is_none() || native.is_none() || last < native || calls > last {
-            bad.push(format!("cpu {cpu}: {calls:?} ticks seen, the last returned {last:?}, the CPU had counted {native:?} when it printed"));
+            bad.push(format!(
+                "cpu {cpu}: {calls:?} ticks seen, the last returned {last:?}, the CPU had counted {native:?} when it printed"
+            ));
         }
     }
     for must in ["stress: workloads: 24 of 24 verified", "stress: entry words restored: 4 of 4"] {
@@ -154,10 +156,8 @@ fn check(output: &str, status: Option<i32>, xol: &str) -> Vec<String> {
             bad.push(format!("reported: `{l}`"));
         }
     }
-    let in_slot: u64 = output
-        .lines()
-        .find_map(|l| l.strip_prefix("stress: interrupts with the PC in an XOL slot: ")?.parse().ok())
-        .unwrap_or(0);
+    let in_slot: u64 =
+        output.lines().find_map(|l| l.strip_prefix("stress: interrupts with the PC in an XOL slot: ")?.parse().ok()).unwrap_or(0);
     if xol == "boost" && in_slot == 0 {
         bad.push("no interrupt arrived with the PC in a boosted slot: preemption there was not tested".into());
     }

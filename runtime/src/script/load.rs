@@ -211,6 +211,8 @@ fn build_script(
         formats: v.formats.clone(),
         probe_names: v.probes.iter().map(|p| p.name.clone()).collect(),
         lost_reported: 0,
+        missed_base: Vec::new(),
+        missed: Vec::new(),
     }))
 }
 
@@ -248,6 +250,16 @@ fn attach_all(reg: &mut Registry, id: ScriptId, v: &Validated<'_>, points: &[Poi
     // once no CPU can still be reading them.
     sites::synchronize();
     sites.reap();
+    if result.is_ok() {
+        // One entry per address: a site's count covers every probe there.
+        let mut base: Vec<(usize, alloc::string::String, u64)> = Vec::new();
+        for p in points {
+            if !base.iter().any(|(a, _, _)| *a == p.addr) {
+                base.push((p.addr, p.target.clone(), sites.missed(p.addr).unwrap_or(0)));
+            }
+        }
+        script.missed_base = base;
+    }
     if result.is_err() {
         if let Some(mut s) = slot.script.take() {
             if let Some(p) = s.placed.as_mut() {

@@ -128,6 +128,12 @@ pub(crate) struct Script {
     /// Probe names by descriptor index, for the error report.
     probe_names: Vec<String>,
     lost_reported: u64,
+    /// Per probed address: its probe's name and the site's missed-hit
+    /// count when this script attached (missed hits are reported at
+    /// unload: hits during the script's life whose handlers did not run).
+    missed_base: Vec<(usize, String, u64)>,
+    /// Missed hits per probe name, filled in at unload for the report.
+    missed: Vec<(String, u64)>,
 }
 
 // SAFETY: the raw pointers inside attachments point into this script's own
@@ -219,6 +225,12 @@ pub fn unload(id: ScriptId, out: &mut dyn fmt::Write, format: OutputFormat) -> R
     let mut script = slot.script.take().ok_or(UnloadError::NotLoaded)?;
     slot.generation = slot.generation.wrapping_add(1);
     script.state.active.store(false, Ordering::Release);
+    script.missed = script
+        .missed_base
+        .iter()
+        .filter_map(|(addr, name, base)| Some((name.clone(), sites.missed(*addr)?.saturating_sub(*base))))
+        .filter(|(_, n)| *n > 0)
+        .collect();
     for &(addr, i) in &script.points {
         sites.remove(addr, &script.attachments[i]);
     }

@@ -97,6 +97,19 @@ pub(crate) fn finish(s: &mut Script, out: &mut dyn Write, format: OutputFormat) 
             }
         }
     }
+    for (target, n) in &s.missed {
+        match format {
+            OutputFormat::Text => writeln!(
+                out,
+                "WARNING: {n} hits at {target} were missed (they came while a probe handler ran on the same CPU, or no return-probe instance was free)"
+            )?,
+            OutputFormat::Json => {
+                out.write_str("{\"type\": \"missed\", \"data\": {\"target\": ")?;
+                super::value::write_json_str(out, target)?;
+                writeln!(out, ", \"missed\": {n}}}}}")?;
+            }
+        }
+    }
     for (name, count) in s.probe_names.iter().zip(s.state.errors.iter()) {
         let n = count.load(Ordering::Relaxed);
         if n == 0 {

@@ -16,7 +16,7 @@
 //! run); the site is re-armed without it when it is next recreated.
 
 use super::state::Attachment;
-use crate::global::{attach, detach, installed};
+use crate::global::{attach, detach, installed, stats};
 use crate::handler::{Handlers, HitContext, ProbeId};
 use crate::probes::AttachError;
 use alloc::boxed::Box;
@@ -35,6 +35,9 @@ pub struct Site {
     probe: Option<ProbeId>,
     has_ret: bool,
     list: AtomicPtr<EntryList>,
+    /// Missed hits of the site's earlier armings (a re-arm makes a new
+    /// engine probe, whose counters start at 0).
+    missed_carry: u64,
 }
 
 impl Drop for Site {
@@ -135,7 +138,7 @@ impl Sites {
         let ptr = a as *const Attachment;
         let Some(site) = self.map.get(&addr) else {
             let list = Box::into_raw(Box::new(EntryList { entries: alloc::vec![ptr] }));
-            let mut site = Box::new(Site { addr, probe: None, has_ret: a.ret, list: AtomicPtr::new(list) });
+            let mut site = Box::new(Site { addr, probe: None, has_ret: a.ret, list: AtomicPtr::new(list), missed_carry: 0 });
             let cookie = &*site as *const Site as usize;
             site.probe = Some(attach(addr, handlers(a.ret), cookie)?);
             self.map.insert(addr, site);
@@ -163,6 +166,7 @@ impl Sites {
         let Some(site) = self.map.get_mut(&addr) else { return Ok(()) };
         let cookie = &**site as *const Site as usize;
         if let Some(id) = site.probe.take() {
+            site.missed_carry += stats(id).map_or(0, |s| s.missed);
             let _ = detach(id);
         }
         match attach(addr, handlers(ret), cookie) {
@@ -201,6 +205,14 @@ impl Sites {
     pub fn reap(&mut self) {
         self.retired.clear();
         self.dead.clear();
+    }
+
+    /// Hits at `addr` the engine counted as missed since the site was
+    /// created (a hit while a handler ran on the same CPU, a return with
+    /// no free return instance), or `None` if there is no site.
+    pub fn missed(&self, addr: usize) -> Option<u64> {
+        let site = self.map.get(&addr)?;
+        Some(site.missed_carry + site.probe.and_then(stats).map_or(0, |s| s.missed))
     }
 
     /// Number of live sites (for statistics).

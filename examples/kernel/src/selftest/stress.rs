@@ -174,8 +174,7 @@ fn fib_worker(t: usize, iterations: usize, cycling: &AtomicBool) -> Tally {
 #[inline(never)]
 fn sha256_by_blocks(msg: &[u8], tally: &mut Tally) -> [u8; 32] {
     type Block = GenericArray<u8, sha2::digest::consts::U64>;
-    let mut state: [u32; 8] =
-        [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
+    let mut state: [u32; 8] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
     let full = msg.len() / 64;
     if full > 0 {
         let blocks: Vec<Block> = msg[..full * 64].chunks_exact(64).map(|c| Block::clone_from_slice(c)).collect();
@@ -218,7 +217,8 @@ fn deflate_worker(t: usize, iterations: usize, cycling: &AtomicBool) -> Tally {
     let mut state = 0x9e37_79b9_7f4a_7c15 ^ t as u64;
     let mut r = 0;
     while r < iterations || cycling.load(Relaxed) {
-        let data: Vec<u8> = (0..deflate_len(r)).map(|_| b"probe kernel trace "[(crate::workload::xorshift64(&mut state) % 19) as usize]).collect();
+        let data: Vec<u8> =
+            (0..deflate_len(r)).map(|_| b"probe kernel trace "[(crate::workload::xorshift64(&mut state) % 19) as usize]).collect();
         tally.calls += 1;
         if !round_trip(&data) {
             tally.failures += 1;
