@@ -118,6 +118,7 @@ pub fn expr(e: &Expr) -> String {
         T::Reg(n) => format!("x{n}"),
         T::Require(i) => format!("require#{i}"),
         T::CtxStr(0) => "func".into(),
+        T::CtxStr(2) => "comm".into(),
         T::CtxStr(_) => "probe".into(),
         T::Unary(op, x) => format!("({op:?} {})", expr(x)),
         T::Binary { op, signed, lhs, rhs } => {

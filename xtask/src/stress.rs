@@ -38,6 +38,8 @@ const TIMEOUT_SECS: u64 = 900;
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Native {
     kind: String,
+    /// Its name (`fib/0`): what `comm` must say in it.
+    name: String,
     calls: u64,
     extra: Option<u64>,
     verified: bool,
@@ -48,8 +50,9 @@ fn parse_native(line: &str) -> Option<(u64, Native)> {
     let rest = line.strip_prefix("stress: tid ")?;
     let mut words = rest.split_whitespace();
     let tid = words.next()?.parse().ok()?;
-    let kind = words.next()?.split('/').next()?.to_string();
-    let mut native = Native { kind, ..Native::default() };
+    let name = words.next()?.to_string();
+    let kind = name.split('/').next()?.to_string();
+    let mut native = Native { kind, name, ..Native::default() };
     for w in words {
         if let Some(v) = w.strip_prefix("calls=") {
             native.calls = v.parse().ok()?;
@@ -62,18 +65,24 @@ fn parse_native(line: &str) -> Option<(u64, Native)> {
     Some((tid, native))
 }
 
-/// Every `@name[key]: value` line, by map and key.
+/// Every `@name[key]: value` line with an integer key, by map and key.
 fn parse_maps(output: &str) -> BTreeMap<String, BTreeMap<u64, u64>> {
     let mut maps: BTreeMap<String, BTreeMap<u64, u64>> = BTreeMap::new();
-    for line in output.lines() {
-        let Some(rest) = line.strip_prefix('@') else { continue };
-        let Some((name, rest)) = rest.split_once('[') else { continue };
-        let Some((key, value)) = rest.split_once("]: ") else { continue };
-        if let (Ok(k), Ok(v)) = (key.parse(), value.trim().parse()) {
+    for (name, key, v) in map_lines(output) {
+        if let Ok(k) = key.parse() {
             maps.entry(name.to_string()).or_default().insert(k, v);
         }
     }
     maps
+}
+
+/// `(map, key as printed, value)` of every `@name[key]: value` line.
+fn map_lines(output: &str) -> impl Iterator<Item = (&str, &str, u64)> {
+    output.lines().filter_map(|line| {
+        let (name, rest) = line.strip_prefix('@')?.split_once('[')?;
+        let (key, value) = rest.rsplit_once("]: ")?;
+        Some((name, key, value.trim().parse().ok()?))
+    })
 }
 
 /// The number after `key=` in the kernel line starting with `prefix`.
@@ -110,6 +119,12 @@ fn check(output: &str, status: Option<i32>, xol: &str) -> Vec<String> {
                 bad.push(format!("@{map}[{tid}] is {:?}, the thread counted {value}", get(&map, *tid)));
             }
         }
+    }
+    // `comm` names the thread the hit came from.
+    let by_comm: BTreeMap<&str, u64> = map_lines(output).filter(|(m, _, _)| *m == "fib_by_comm").map(|(_, k, v)| (k, v)).collect();
+    let fib_threads: BTreeMap<&str, u64> = natives.values().filter(|n| n.kind == "fib").map(|n| (n.name.as_str(), n.calls)).collect();
+    if by_comm != fib_threads {
+        bad.push(format!("@fib_by_comm is {by_comm:?}, the fib threads counted {fib_threads:?}"));
     }
     // No other thread called the workload functions.
     for kind in ["fib", "sha", "deflate"] {
@@ -219,9 +234,11 @@ mod tests {
     #[test]
     fn a_count_off_by_one_fails() {
         let mut out = String::from("stress: tid 2 fib/0 calls=3 retsum=2 (verified)\n");
-        out += "@fib_calls[2]: 3\n@fib_rets[2]: 3\n@fib_retsum[2]: 2\n";
+        out += "@fib_calls[2]: 3\n@fib_rets[2]: 3\n@fib_retsum[2]: 2\n@fib_by_comm[fib/0]: 3\n";
         let bad = check(&out, Some(0), "step");
         assert!(!bad.iter().any(|b| b.contains("@fib_")), "{bad:?}");
+        let renamed = out.replace("@fib_by_comm[fib/0]", "@fib_by_comm[main]");
+        assert!(check(&renamed, Some(0), "step").iter().any(|b| b.contains("@fib_by_comm")));
         let wrong = out.replace("@fib_rets[2]: 3", "@fib_rets[2]: 2");
         assert!(check(&wrong, Some(0), "step").iter().any(|b| b.contains("@fib_rets[2]")));
         let stray = format!("{out}@fib_calls[1]: 5\n");

@@ -5,7 +5,7 @@ use crate::ast::{self, BinOp, ExprKind as A, ProbeKind, UnOp};
 use crate::diag::Diagnostic;
 use crate::tir::{normalise, CtxField, Expr, ExprKind as T};
 use crate::types::Type;
-use runtime_abi::{CTX_STR_FUNC, CTX_STR_PROBE};
+use runtime_abi::{CTX_STR_COMM, CTX_STR_FUNC, CTX_STR_PROBE};
 
 use probec_abi as runtime_abi;
 
@@ -216,6 +216,14 @@ impl Checker {
                 }
                 let which = if name == "func" { CTX_STR_FUNC } else { CTX_STR_PROBE };
                 Some(Expr { kind: T::CtxStr(which), ty: Type::Str })
+            }
+            "comm" => {
+                // The thread's name comes from the embedder: the object
+                // says so, and a runtime without thread names refuses it.
+                if !self.requires.iter().any(|r| r == "comm") {
+                    self.requires.push("comm".to_string());
+                }
+                Some(Expr { kind: T::CtxStr(CTX_STR_COMM), ty: Type::Str })
             }
             "cpu" => Some(Expr { kind: T::Ctx(CtxField::Cpu), ty: Type::U32 }),
             "nsecs" => {

@@ -629,7 +629,8 @@ pub const HELPER_READ: &str = "probec_read";
 /// non-zero (and an empty string) on a fault.
 pub const HELPER_READ_STR: &str = "probec_read_str";
 /// `fn(ctx, which: u32, dst: *mut u8, cap: u64)`: copy a context string into
-/// `dst` (NUL-padded): `which` = [`CTX_STR_FUNC`] or [`CTX_STR_PROBE`].
+/// `dst` (NUL-padded): `which` = [`CTX_STR_FUNC`], [`CTX_STR_PROBE`] or
+/// [`CTX_STR_COMM`].
 pub const HELPER_CTX_STR: &str = "probec_ctx_str";
 /// `fn(ctx, require: u32) -> u64`: the value of [`RequireDesc`] number
 /// `require` (for example `tid`), supplied by the embedder.
@@ -657,6 +658,10 @@ pub const HELPERS: [&str; 12] = [
 pub const CTX_STR_FUNC: u32 = 0;
 /// [`HELPER_CTX_STR`] selector: the probe's name as written (`probe`).
 pub const CTX_STR_PROBE: u32 = 1;
+/// [`HELPER_CTX_STR`] selector: the name of the thread running on this CPU
+/// (`comm`). An object that uses it lists the requirement `comm`, which a
+/// runtime satisfies only where the embedder has thread names.
+pub const CTX_STR_COMM: u32 = 2;
 
 /// Kind of an output record ([`RecordHeader::kind`]).
 pub mod record_kind {

@@ -272,18 +272,36 @@ pub unsafe extern "C" fn ctx_str(ctx: *const HandlerCtx, which: u32, dst: *mut u
         a.count_error();
         return;
     }
+    // SAFETY: `dst` is non-null and points to `cap` writable bytes
+    // (caller's contract), used only through `out` in this call.
+    let out = unsafe { core::slice::from_raw_parts_mut(dst, cap as usize) };
+    out.fill(0);
     let text = match which {
         abi::CTX_STR_FUNC => &*a.func,
         abi::CTX_STR_PROBE => &*a.probe,
+        abi::CTX_STR_COMM => {
+            // The embedder writes the name straight into the buffer; one
+            // byte more than fits tells whether it was truncated.
+            let mut name = [0u8; 65];
+            let limit = (cap as usize).min(name.len());
+            match platform().and_then(|p| p.thread_name(&mut name[..limit])) {
+                Some(n) => {
+                    let n = n.min(limit);
+                    let keep = n.min(cap as usize - 1);
+                    out[..keep].copy_from_slice(&name[..keep]);
+                    if n > keep {
+                        out[cap as usize - 1] = STR_TRUNCATED;
+                    }
+                }
+                None => a.count_error(),
+            }
+            return;
+        }
         _ => {
             a.count_error();
             ""
         }
     };
-    // SAFETY: `dst` is non-null and points to `cap` writable bytes
-    // (caller's contract), used only through `out` in this call.
-    let out = unsafe { core::slice::from_raw_parts_mut(dst, cap as usize) };
-    out.fill(0);
     let n = text.len().min(cap as usize - 1);
     out[..n].copy_from_slice(&text.as_bytes()[..n]);
     if text.len() > n {

@@ -50,7 +50,13 @@ pub fn load(object: &[u8], symbols: &dyn SymbolSource, options: &LoadOptions) ->
     let v = object::validate(object, &limits)?;
     code::check_frame(&v, rt.frame)?;
     for name in &v.requires {
-        if rt.platform.context_value(name).is_none() {
+        // `comm` is a string the embedder writes (Platform::thread_name);
+        // every other requirement is a value (Platform::context_value).
+        let supported = match name.as_str() {
+            "comm" => rt.platform.thread_name(&mut [0u8; 1]).is_some(),
+            _ => rt.platform.context_value(name).is_some(),
+        };
+        if !supported {
             return Err(LoadError::Object(Requirement::ContextValue { name: name.clone() }.into()));
         }
     }
