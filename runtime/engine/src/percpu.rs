@@ -89,6 +89,12 @@ pub struct PerCpu {
 // fields other CPUs read are atomics.
 unsafe impl Sync for PerCpu {}
 
+impl Default for PerCpu {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl PerCpu {
     /// Per-CPU state.
     pub fn new() -> Self {

@@ -64,15 +64,6 @@ pub fn irq_enable() {
     unsafe { asm!("msr daifclr, #2", options(nostack, preserves_flags)) };
 }
 
-/// Whether IRQs are masked on this CPU.
-#[inline(always)]
-pub fn irqs_masked() -> bool {
-    let daif: u64;
-    // SAFETY: reading DAIF has no side effects.
-    unsafe { asm!("mrs {}, daif", out(reg) daif, options(nomem, nostack, preserves_flags)) };
-    daif & DAIF_I != 0
-}
-
 /// Wait for an interrupt (the idle loop). Returns after any interrupt
 /// became pending, taken or not.
 #[inline(always)]

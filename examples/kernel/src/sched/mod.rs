@@ -127,11 +127,6 @@ pub struct JoinHandle {
 }
 
 impl JoinHandle {
-    /// The thread's id.
-    pub fn tid(&self) -> u32 {
-        self.task.tid
-    }
-
     /// Whether the thread has returned.
     pub fn is_finished(&self) -> bool {
         self.task.state() == State::Dead
@@ -227,11 +222,6 @@ pub fn sleep_until(tick: u64) {
             true
         });
     }
-}
-
-/// Sleep for `ticks` ticks.
-pub fn sleep_ticks(ticks: u64) {
-    sleep_until(jiffies() + ticks);
 }
 
 /// The first Rust code of a new thread (context.rs's trampoline).
@@ -440,10 +430,4 @@ pub fn preempt_enable() {
     if left == 0 && daif & (1 << 7) == 0 && state.need_resched.swap(false, Ordering::AcqRel) {
         reschedule_with(true, |_| false);
     }
-}
-
-/// Call `f` for each live thread (under the scheduler lock: `f` must not
-/// allocate or block).
-pub fn for_each_thread(mut f: impl FnMut(&Task)) {
-    with_queues(|q| q.all.iter().for_each(|t| f(t)));
 }

@@ -177,7 +177,7 @@ fn sha256_by_blocks(msg: &[u8], tally: &mut Tally) -> [u8; 32] {
     let mut state: [u32; 8] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
     let full = msg.len() / 64;
     if full > 0 {
-        let blocks: Vec<Block> = msg[..full * 64].chunks_exact(64).map(|c| Block::clone_from_slice(c)).collect();
+        let blocks: Vec<Block> = msg[..full * 64].chunks_exact(64).map(Block::clone_from_slice).collect();
         sha2::compress256(&mut state, &blocks);
         tally.calls += 1;
         tally.extra += full as u64;
@@ -188,7 +188,7 @@ fn sha256_by_blocks(msg: &[u8], tally: &mut Tally) -> [u8; 32] {
     tail[rest.len()] = 0x80;
     let tail_len = if rest.len() < 56 { 64 } else { 128 };
     tail[tail_len - 8..tail_len].copy_from_slice(&((msg.len() as u64) * 8).to_be_bytes());
-    let blocks: Vec<Block> = tail[..tail_len].chunks_exact(64).map(|c| Block::clone_from_slice(c)).collect();
+    let blocks: Vec<Block> = tail[..tail_len].chunks_exact(64).map(Block::clone_from_slice).collect();
     sha2::compress256(&mut state, &blocks);
     tally.calls += 1;
     tally.extra += blocks.len() as u64;
@@ -314,7 +314,10 @@ fn cycle(cycles: usize, running: &AtomicUsize) -> (usize, u64, u64) {
             not_restored += 1;
         }
         done += 1;
-        smp::quiescent();
+        // Now and then let the workers queued on this CPU run at once.
+        if i % 16 == 15 {
+            sched::yield_now();
+        }
     }
     (done, errors, not_restored)
 }

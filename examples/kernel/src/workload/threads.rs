@@ -2,7 +2,9 @@
 //! thread of its own (named `WORKLOAD/i`), preempted by the tick and
 //! migrating between CPUs as the scheduler pleases.
 //!
-//! Each thread checks its own result against the reference: the result
+//! Thread i first sleeps until i + 1 ticks after the start (so the threads
+//! begin staggered, and sleeping is exercised). Each thread checks its own
+//! result against the reference: the result
 //! line of the same workload computed once by `main` *before* any probe
 //! script was attached ([`Reference::compute`]; commands.rs), so a probe
 //! or a thread switch that corrupts a computation shows as a mismatch.
@@ -81,7 +83,11 @@ pub fn run(reference: Reference) -> i32 {
     let mut handles = Vec::with_capacity(reference.count);
     for i in 0..reference.count {
         let (r, ok) = (reference.clone(), verified.clone());
+        let start = sched::jiffies() + 1 + i as u64;
         let spawned = sched::spawn(format!("{}/{i}", r.name), None, move || {
+            // Staggered starts: thread i sleeps until tick `start`, so the
+            // threads begin one tick apart, already interleaved.
+            sched::sleep_until(start);
             let workload = super::lookup(&r.name).expect("checked by Reference::compute");
             let (line, status) = workload(r.arg);
             let good = status == 0 && line == r.line;
