@@ -11,7 +11,7 @@
 //! one of the probe runtime's XOL slots: the stress test prints them to
 //! show that preemption inside a slot was really tried.
 
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use core::sync::atomic::{AtomicU64, Ordering::Relaxed, Ordering::SeqCst};
 
 use probec_runtime::Frame;
 
@@ -37,10 +37,10 @@ pub struct CpuIrq {
     pub taken: AtomicU64,
     /// Interrupts taken with the interrupted PC in an XOL slot.
     pub in_slot: AtomicU64,
-    /// This CPU is handling an interrupt that interrupted an XOL slot (so
-    /// a probe hit in the handler is not a quiescent point: the slot is
-    /// still to be finished).
-    slot_interrupted: AtomicBool,
+    /// Odd while this CPU handles an interrupt that interrupted an XOL
+    /// slot (a probe hit in that handler is not a quiescent point: the slot
+    /// is still to be finished); bumped at the start and the end of each.
+    pub slot_irq_seq: AtomicU64,
 }
 
 /// The per-CPU interrupt states.
@@ -51,7 +51,7 @@ pub static CPUS: [CpuIrq; MAX_CPUS] = [const {
         ticks: AtomicU64::new(0),
         taken: AtomicU64::new(0),
         in_slot: AtomicU64::new(0),
-        slot_interrupted: AtomicBool::new(false),
+        slot_irq_seq: AtomicU64::new(0),
     }
 }; MAX_CPUS];
 
@@ -104,7 +104,9 @@ pub extern "C" fn handle_irq(frame: &mut Frame) {
     let in_slot = !probec_runtime::trap::preemptible(pc);
     if in_slot {
         me.in_slot.fetch_add(1, Relaxed);
-        me.slot_interrupted.store(true, Relaxed);
+        // Before anything in this handler can take a probe hit
+        // (board/smp.rs reads it around the runtime's trap sequence).
+        me.slot_irq_seq.fetch_add(1, SeqCst);
     } else {
         // Outside every slot: a quiescent point for the grace period.
         sched::quiescent(cpu);
@@ -124,22 +126,7 @@ pub extern "C" fn handle_irq(frame: &mut Frame) {
         gic::end(intid);
     }
     if in_slot {
-        me.slot_interrupted.store(false, Relaxed);
+        me.slot_irq_seq.fetch_add(1, SeqCst);
     }
     sched::irq_exit(cpu, pc);
-}
-
-/// A probe hit (a BRK) at `pc` on this CPU: a quiescent point for the
-/// grace period unless the CPU is in the middle of a slot, that is, the
-/// BRK is itself in a slot (BRK-after-slot mode) or in an interrupt
-/// handler that interrupted one. Under a probe that is hit all the time,
-/// interrupts are almost always taken right where the trap's ERET unmasks
-/// them, in the slot; without this, such a CPU would rarely be seen
-/// quiescent. Called on every probe hit: kept to a few instructions.
-#[inline(always)]
-pub fn brk_taken(pc: usize) {
-    let cpu = cpu::id();
-    if !CPUS[cpu].slot_interrupted.load(Relaxed) && probec_runtime::trap::preemptible(pc) {
-        sched::quiescent(cpu);
-    }
 }

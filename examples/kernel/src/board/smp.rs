@@ -23,9 +23,20 @@
 //!   at every context switch, every idle-loop pass, every interrupt taken
 //!   with the PC outside the slots (the interrupted code is the only code
 //!   of that CPU that could be in one: interrupts do not nest, and a probe
-//!   hit's own trap runs with them masked), and every probe hit outside a
-//!   slot and outside an interrupt handler that interrupted one
-//!   (`irq::brk_taken`).
+//!   hit's own trap runs with them masked);
+//! - the runtime's own per-CPU trap sequence counts too, with a condition:
+//!   it moves at every probe hit (odd inside the trap), and a trap is taken
+//!   at a BRK, outside any slot, unless it runs inside an interrupt handler
+//!   that interrupted a slot. So a CPU whose sequence moved to an even
+//!   value while no such interrupt was running at the snapshot and none
+//!   began since (`irq::CPUS[i].slot_irq_seq`, odd during one, even and
+//!   unchanged) has been outside the slots since the wait began. (A fault inside a
+//!   boosted slot also enters a trap, which sends the CPU back to the
+//!   probed address: out of the slot as well.) This matters under a probe
+//!   that is hit all the time: the CPU is then mostly inside traps with
+//!   IRQs masked, so its tick is almost always taken right where the
+//!   trap's ERET unmasks IRQs, in the slot, and it would rarely be seen
+//!   quiescent otherwise; and it costs the hit path nothing.
 //!
 //! A slot is entered only through a probe hit, and ends by branching back
 //! into the probed function. So once every other online CPU has moved its
@@ -114,16 +125,36 @@ pub fn wait_for_slot_exits() -> bool {
     sched::preempt_disable();
     let t0 = time::now_ns();
     let me = cpu::id();
+    let rt = probec_runtime::installed();
     // Orders the detach's unpublish and unpatch before the snapshots.
     core::sync::atomic::fence(SeqCst);
     for (i, c) in sched::CPUS.iter().enumerate() {
         if i == me || !c.online.load(SeqCst) {
             continue;
         }
-        let snapshot = c.quiescent.load(SeqCst);
+        let irq = &irq::CPUS[i];
+        let quiescent = c.quiescent.load(SeqCst);
+        // The runtime's trap sequence of CPU i (odd while it is in a trap),
+        // usable only if no interrupt that interrupted a slot is running
+        // now and none begins before the wait ends (see the module docs):
+        // `slot_irq_seq` is even and unchanged.
+        let slot_irq_seq = irq.slot_irq_seq.load(SeqCst);
+        let trap_seq = rt.and_then(|rt| rt.cpus.get(i)).map(|p| &p.trap_seq);
+        let seq0 = trap_seq.map(|s| s.load(SeqCst));
         let start = time::now_ns();
         let mut next_hook = start + 1_000_000;
-        while c.quiescent.load(SeqCst) == snapshot {
+        loop {
+            if c.quiescent.load(SeqCst) != quiescent {
+                break;
+            }
+            if let (Some(seq), Some(seq0)) = (trap_seq, seq0) {
+                let now = seq.load(SeqCst);
+                // Read after the trap sequence: an interrupt in a slot that
+                // began before the trap this sequence shows has moved it.
+                if now != seq0 && now % 2 == 0 && slot_irq_seq % 2 == 0 && irq.slot_irq_seq.load(SeqCst) == slot_irq_seq {
+                    break;
+                }
+            }
             let now = time::now_ns();
             if now - start > GRACE_TIMEOUT_NS {
                 panic!("wait_for_slot_exits: CPU {i} passed no quiescent point in 10 s");

@@ -55,7 +55,6 @@ pub extern "C" fn handle_sync(frame: &mut Frame, esr: u64, far: u64) {
     // BRK first (every probe hit is one), then software step (the second
     // exception of a single-stepped XOL hit); the rest out of line.
     let handled = if ec == ec::BRK64 {
-        crate::irq::brk_taken(frame.pc as usize);
         trap::on_brk(frame, esr) || chained(&BRK_HOOK, frame, esr)
     } else if ec == ec::SOFTSTEP_CUR || ec == ec::SOFTSTEP_LOWER {
         trap::on_step(frame, esr) || chained(&STEP_HOOK, frame, esr)
