@@ -92,10 +92,7 @@ impl std::error::Error for LaunchError {}
 pub fn command(qemu: &Path, kernel: &Path, cpu: &str, append: &str, opts: &Options) -> Command {
     let mut cmd = Command::new(qemu);
     cmd.args(["-M", MACHINE, "-cpu", cpu, "-m", "256M", "-nographic", "-no-reboot"])
-        .args(["-semihosting-config", "enable=on,target=native"])
-        .arg("-kernel")
-        .arg(kernel)
-        .args(["-append", append]);
+        .args(["-semihosting-config", "enable=on,target=native"]);
     if opts.smp > 0 {
         cmd.args(["-smp", &opts.smp.to_string()]);
     }
@@ -103,6 +100,9 @@ pub fn command(qemu: &Path, kernel: &Path, cpu: &str, append: &str, opts: &Optio
         cmd.args(["-icount", "shift=0"]);
     }
     cmd.args(&opts.extra);
+    // The kernel and its command line last (stand-ins for QEMU in tests
+    // read the command line as the last argument).
+    cmd.arg("-kernel").arg(kernel).args(["-append", append]);
     cmd
 }
 
