@@ -163,6 +163,9 @@ impl Runtime {
     }
 
     /// Attach a probe at `addr` with `handlers`; `cookie` is handed to them.
+    // Inline: the free `attach` of the installed runtime is its only
+    // caller in an embedder, and this keeps it one function.
+    #[inline]
     pub fn attach(&self, addr: usize, handlers: Handlers, cookie: usize) -> Result<ProbeId, AttachError> {
         self.check_idle()?;
         let mut registry = self.registry.lock();
@@ -212,6 +215,7 @@ impl Runtime {
 
     /// Detach probe `id`: the original instruction is back, exactly, when this
     /// returns, and no CPU is still inside the probe.
+    #[inline]
     pub fn detach(&self, id: ProbeId) -> Result<(), DetachError> {
         self.check_idle().map_err(|_| DetachError::InHandler)?;
         let mut registry = self.registry.lock();
