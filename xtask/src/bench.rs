@@ -138,7 +138,7 @@ pub fn run() -> Result<(), String> {
     let mut md = String::new();
     let _ = writeln!(md, "# Benchmarks\n");
     let _ = writeln!(md, "Produced by `cargo xtask bench`. Costs are counted, not timed: the reference");
-    let _ = writeln!(md, "kernel runs under `qemu-system-aarch64 -M virt -cpu cortex-a57 -icount shift=0`,");
+    let _ = writeln!(md, "kernel runs under `qemu-system-aarch64 -M virt,gic-version=3 -cpu cortex-a57 -icount shift=0`,");
     let _ = writeln!(md, "where the PMU's INST_RETIRED counter is exact. A hit's cost is (instructions");
     let _ = writeln!(md, "with the probe − without) over 1,000 calls of a two-instruction function, so it");
     let _ = writeln!(md, "includes everything a hit costs on this kernel: its exception entry and exit,");
@@ -150,7 +150,10 @@ pub fn run() -> Result<(), String> {
     let _ = writeln!(md, "displaced instruction under hardware single-step, `brk` follows it with a second");
     let _ = writeln!(md, "BRK, `boost` returns from the probe's BRK straight into the slot, whose next");
     let _ = writeln!(md, "word branches back (one exception per hit). Both Rust handlers and compiled");
-    let _ = writeln!(md, "script handlers are measured.\n");
+    let _ = writeln!(md, "script handlers are measured. The kernel takes its tick and preempts threads");
+    let _ = writeln!(md, "as always, on one CPU; the measured loops run with IRQs masked, so no tick");
+    let _ = writeln!(md, "handler or thread switch is counted into a hit. Return probes keep their");
+    let _ = writeln!(md, "instances per thread (`Platform::current_thread`), as a preemptive kernel needs.\n");
     let _ = writeln!(md, "## Instructions per probe hit\n");
     let _ = writeln!(md, "Where a hit's instructions go: one exception round trip through the reference");
     let _ = writeln!(md, "kernel (the vector saving and restoring the general registers, the dispatch in");
