@@ -151,7 +151,7 @@ pub fn wait_for_slot_exits() -> bool {
                 let now = seq.load(SeqCst);
                 // Read after the trap sequence: an interrupt in a slot that
                 // began before the trap this sequence shows has moved it.
-                if now != seq0 && now % 2 == 0 && slot_irq_seq % 2 == 0 && irq.slot_irq_seq.load(SeqCst) == slot_irq_seq {
+                if now != seq0 && now.is_multiple_of(2) && slot_irq_seq.is_multiple_of(2) && irq.slot_irq_seq.load(SeqCst) == slot_irq_seq {
                     break;
                 }
             }
