@@ -189,7 +189,14 @@ fn vanished(rt: &Runtime, addr: usize) -> bool {
     // SAFETY: the CPU just executed this address, so it is mapped text.
     let word = unsafe { core::ptr::read_volatile(addr as *const u32) };
     if probec_arch::aarch64::brk::brk_imm(word) == Some(probec_arch::aarch64::brk::PROBE_IMM) {
-        return false;
+        // A probe BRK is there again: another CPU detached the probe this
+        // CPU hit and attached a new one at the same address between this
+        // CPU's look-up and now. Attach publishes the table entry before
+        // it plants the BRK, so after this fence a second look-up finds
+        // it: execute the BRK again, and the next trap handles it. With no
+        // entry the BRK is nobody's: decline, so the embedder reports it.
+        core::sync::atomic::fence(Ordering::SeqCst);
+        return rt.probe_at(addr).is_some();
     }
     if let Some(alias) = rt.platform.text_alias(addr) {
         // SAFETY: the platform vouches that `alias` is a writable mapping
