@@ -78,6 +78,13 @@ pub fn start_tick() {
     gic::enable_private(sched::RESCHEDULE_SGI);
 }
 
+/// Stop the calling CPU's tick, for code that unmasks IRQs where no
+/// interrupt may be taken (the differential suite loads random PSTATE.I
+/// values while SP points anywhere). [`start_tick`] starts it again.
+pub fn stop_tick() {
+    timer::stop();
+}
+
 /// The tick of the calling CPU: re-arms the timer one period after the
 /// last deadline and lets the scheduler wake sleepers and ask for a
 /// switch. Returns the number of ticks this CPU has taken. (Probe scripts

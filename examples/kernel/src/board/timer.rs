@@ -70,3 +70,10 @@ pub fn next_deadline(previous: u64, period: u64) -> u64 {
         next
     }
 }
+
+/// Stop the calling CPU's timer (no tick until the next `set_deadline`).
+pub fn stop() {
+    // SAFETY: this CPU's virtual timer control; disabling it has no other
+    // effect.
+    unsafe { asm!("msr cntv_ctl_el0, xzr", "isb", options(nomem, nostack, preserves_flags)) };
+}
