@@ -150,10 +150,35 @@ fn preflight(rt: &Runtime, addr: usize) -> Result<(u32, Decoded), AttachError> {
 impl Runtime {
     /// Refuse attach and detach from a handler on this CPU.
     fn check_idle(&self) -> Result<(), AttachError> {
-        if self.cpus[self.platform.cpu_id()].phase() != Phase::Idle {
+        if self.in_handler() {
             return Err(AttachError::InHandler);
         }
         Ok(())
+    }
+
+    /// Whether the caller runs inside a probe handler of this CPU (attach,
+    /// detach and script loading refuse to). The CPU number and its phase
+    /// are read with IRQs masked: in a preemptive kernel a thread could
+    /// otherwise be switched to another CPU between the two reads and see
+    /// the phase of a hit that another thread has in progress on the CPU
+    /// it left. (Preemption comes through interrupts on arm64 kernels;
+    /// inside a handler IRQs are masked already.)
+    pub fn in_handler(&self) -> bool {
+        #[cfg(target_arch = "aarch64")]
+        let daif: u64 = {
+            let d: u64;
+            // SAFETY: saving DAIF and masking IRQs on this CPU has no
+            // other effect; restored below.
+            unsafe { core::arch::asm!("mrs {}, daif", "msr daifset, #2", out(reg) d, options(nostack, preserves_flags)) };
+            d
+        };
+        let busy = self.cpus.get(self.platform.cpu_id()).is_some_and(|c| c.phase() != Phase::Idle);
+        // SAFETY: restores the DAIF value read above.
+        #[cfg(target_arch = "aarch64")]
+        unsafe {
+            core::arch::asm!("msr daif, {}", in(reg) daif, options(nostack, preserves_flags))
+        };
+        busy
     }
 
     /// Classify the instruction at `addr` as attach would, without

@@ -38,7 +38,6 @@ pub use load::load;
 
 use crate::abi;
 use crate::global::installed;
-use crate::percpu::Phase;
 use crate::runtime::Runtime;
 use alloc::boxed::Box;
 use alloc::string::String;
@@ -166,8 +165,7 @@ impl Registry {
 /// caller runs on).
 fn check_context() -> Result<&'static Runtime, LoadError> {
     let rt = installed().ok_or(LoadError::NotInitialised)?;
-    let cpu = rt.platform.cpu_id();
-    if rt.cpus.get(cpu).is_some_and(|c| c.phase() != Phase::Idle) {
+    if rt.in_handler() {
         return Err(LoadError::InHandler);
     }
     Ok(rt)
