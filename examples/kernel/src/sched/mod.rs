@@ -49,12 +49,20 @@ static QUEUES: IrqLock<Option<Queues>> = IrqLock::new(None);
 /// Ticks since boot (the boot CPU's tick counts them).
 static JIFFIES: AtomicU64 = AtomicU64::new(0);
 
-/// The thread running on this CPU.
+/// TPIDR_EL1: this kernel's per-CPU current-thread pointer (0 before the
+/// CPU's scheduler is set up).
 #[inline(always)]
-pub fn current() -> &'static Task {
+fn current_ptr() -> usize {
     let task: usize;
     // SAFETY: reading TPIDR_EL1 has no side effects.
     unsafe { asm!("mrs {}, tpidr_el1", out(reg) task, options(nomem, nostack, preserves_flags)) };
+    task
+}
+
+/// The thread running on this CPU.
+#[inline(always)]
+pub fn current() -> &'static Task {
+    let task = current_ptr();
     debug_assert!(task != 0, "no current thread on this CPU yet");
     // SAFETY: TPIDR_EL1 holds a live, leaked Task from `set_current` on.
     unsafe { &*(task as *const Task) }
@@ -63,10 +71,7 @@ pub fn current() -> &'static Task {
 /// Whether this CPU has a current thread yet (an exception taken during
 /// early boot has none).
 pub fn has_current() -> bool {
-    let task: usize;
-    // SAFETY: reading TPIDR_EL1 has no side effects.
-    unsafe { asm!("mrs {}, tpidr_el1", out(reg) task, options(nomem, nostack, preserves_flags)) };
-    task != 0
+    current_ptr() != 0
 }
 
 fn set_current(task: &'static Task) {
