@@ -1,3 +1,4 @@
+pub mod agent;
 pub mod code_area;
 pub mod debug;
 pub mod dump;
