@@ -27,6 +27,7 @@ pub mod maps;
 pub mod mapview;
 pub mod names;
 pub mod object;
+pub mod output;
 pub mod printf;
 pub mod relocate;
 pub mod resolve;

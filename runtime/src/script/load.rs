@@ -216,7 +216,7 @@ fn build_script(
         maps: v.maps.clone(),
         formats: v.formats.clone(),
         probe_names: v.probes.iter().map(|p| p.name.clone()).collect(),
-        lost_reported: 0,
+        lost_reported: Vec::new(),
         missed_base: Vec::new(),
         missed: Vec::new(),
     }))

@@ -45,6 +45,7 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::sync::atomic::Ordering;
 use place::Placed;
+use probec_loader::output::{Formatter, Sink};
 use sites::Sites;
 use spec::{FormatSpec, MapSpec};
 use state::{Attachment, ScriptState};
@@ -104,14 +105,7 @@ impl fmt::Display for ScriptId {
 }
 
 /// How [`drain`] and [`unload`] format output.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum OutputFormat {
-    /// bpftrace's text output.
-    #[default]
-    Text,
-    /// `bpftrace -f json`: one JSON object per line.
-    Json,
-}
+pub use probec_loader::output::Format as OutputFormat;
 
 /// A loaded script as the registry owns it.
 pub(crate) struct Script {
@@ -126,7 +120,8 @@ pub(crate) struct Script {
     formats: Vec<FormatSpec>,
     /// Probe names by descriptor index, for the error report.
     probe_names: Vec<String>,
-    lost_reported: u64,
+    /// Lost records already reported, per CPU.
+    lost_reported: Vec<u64>,
     /// Per probed address: its probe's name and the site's missed-hit
     /// count when this script attached (missed hits are reported at
     /// unload: hits during the script's life whose handlers did not run).
@@ -177,7 +172,17 @@ fn check_context() -> Result<&'static Runtime, LoadError> {
 pub fn drain(id: ScriptId, out: &mut dyn fmt::Write, format: OutputFormat) -> fmt::Result {
     let mut reg = REGISTRY.lock();
     match reg.get(id) {
-        Some(s) => report::drain(s, out, format),
+        Some(s) => report::drain(&s.state, &mut s.lost_reported, &mut Formatter::new(format, &s.maps, &s.formats, out)),
+        None => Ok(()),
+    }
+}
+
+/// Pass the script's pending output to `sink` (what [`drain`] formats).
+/// An unknown id passes nothing.
+pub fn drain_to(id: ScriptId, sink: &mut dyn Sink) -> fmt::Result {
+    let mut reg = REGISTRY.lock();
+    match reg.get(id) {
+        Some(s) => report::drain(&s.state, &mut s.lost_reported, sink),
         None => Ok(()),
     }
 }
@@ -216,6 +221,27 @@ pub fn code_range(id: ScriptId) -> Option<(usize, usize)> {
 /// `out`, and free everything it used. The probes are gone and the memory
 /// freed even if writing fails ([`UnloadError::Output`]).
 pub fn unload(id: ScriptId, out: &mut dyn fmt::Write, format: OutputFormat) -> Result<(), UnloadError> {
+    let mut fmt_out = Some((out, format));
+    unload_with(id, &mut |script: &mut Script| {
+        let (out, format) = fmt_out.take().expect("called once");
+        // The formatter borrows the descriptors while the report reads
+        // the rest of the script.
+        let maps = core::mem::take(&mut script.maps);
+        let formats = core::mem::take(&mut script.formats);
+        let written = report::finish_with(script, &maps, &mut Formatter::new(format, &maps, &formats, out));
+        script.maps = maps;
+        script.formats = formats;
+        written
+    })
+}
+
+/// [`unload`], passing the final output to `sink` instead of formatting
+/// it (the live-attach agent sends it to the host).
+pub fn unload_to(id: ScriptId, sink: &mut dyn Sink) -> Result<(), UnloadError> {
+    unload_with(id, &mut |script: &mut Script| report::finish(script, sink))
+}
+
+fn unload_with(id: ScriptId, report: &mut dyn FnMut(&mut Script) -> fmt::Result) -> Result<(), UnloadError> {
     let rt = check_context().map_err(|e| if e == LoadError::InHandler { UnloadError::InHandler } else { UnloadError::NotLoaded })?;
     let mut reg = REGISTRY.lock();
     let Registry { slots, sites } = &mut *reg;
@@ -240,7 +266,7 @@ pub fn unload(id: ScriptId, out: &mut dyn fmt::Write, format: OutputFormat) -> R
     for &i in &script.end {
         script.attachments[i].call(core::ptr::null(), cpu, 0, rt.platform.now_ns());
     }
-    let written = report::finish(&mut script, out, format);
+    let written = report(&mut script);
     if let Some(p) = script.placed.as_mut() {
         p.release();
     }
