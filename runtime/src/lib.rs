@@ -27,6 +27,7 @@ pub use probec_abi as abi;
 pub use probec_abi::frame;
 pub use probec_arch as arch;
 pub use probec_engine::{config, global, handler, percpu, platform, probes, record, runtime, table, trap, xol};
+pub mod agent;
 pub mod script;
 
 pub use config::{Config, ExecArea, FrameContents, XolMode};

@@ -64,6 +64,11 @@ pub const SECTION_FIELDS: &str = ".probec.fields";
 pub const SECTION_REQUIRES: &str = ".probec.requires";
 /// Section holding NUL-terminated strings; offset 0 is the empty string.
 pub const SECTION_STRTAB: &str = ".probec.strtab";
+/// Optional section: the GNU build-id (the descriptor bytes of the
+/// kernel's `NT_GNU_BUILD_ID` note) of the kernel the object was compiled
+/// against. A live-attach agent refuses an object whose build-id is not
+/// its kernel's; an object without the section is not checked.
+pub const SECTION_BUILD_ID: &str = ".probec.build_id";
 
 /// [`ObjectHeader::features`] bit: code uses LSE atomics (FEAT_LSE).
 pub const FEATURE_LSE: u32 = 1 << 0;

@@ -151,3 +151,10 @@ fn check_section(s: &Section<'_>) -> Result<(), ObjectError> {
     }
     Ok(())
 }
+
+/// The kernel build-id the object was compiled against
+/// ([`probec_abi::SECTION_BUILD_ID`]), if it records one.
+pub fn build_id(object: &[u8]) -> Result<Option<alloc::vec::Vec<u8>>, ObjectError> {
+    let elf = crate::elf::Elf::parse(object)?;
+    Ok(elf.section(probec_abi::SECTION_BUILD_ID)?.map(|s| s.data.to_vec()))
+}

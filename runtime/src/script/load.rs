@@ -18,7 +18,7 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use probec_loader::error::{Requirement, Resources, Unsupported};
 
 /// `abi::FEATURE_*` bits this CPU supports.
-fn cpu_features() -> u32 {
+pub fn cpu_features() -> u32 {
     #[cfg(target_arch = "aarch64")]
     {
         let isar0: u64;

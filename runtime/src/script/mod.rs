@@ -34,7 +34,7 @@ pub use probec_loader::{ObjectError, Symbol, SymbolSource};
 
 pub use code_area::{set_code_area, CodeAreaError};
 pub use error::{LoadError, UnloadError};
-pub use load::load;
+pub use load::{cpu_features, load};
 
 use crate::abi;
 use crate::global::installed;
@@ -96,6 +96,19 @@ impl Default for LoadOptions {
 pub struct ScriptId {
     slot: u32,
     generation: u32,
+}
+
+impl ScriptId {
+    /// As one number (the live-attach protocol carries script ids so).
+    pub fn to_raw(self) -> u64 {
+        (u64::from(self.slot) << 32) | u64::from(self.generation)
+    }
+
+    /// From [`ScriptId::to_raw`]; any number is accepted (an id that names
+    /// no loaded script is refused by the functions that take it).
+    pub fn from_raw(raw: u64) -> Self {
+        ScriptId { slot: (raw >> 32) as u32, generation: raw as u32 }
+    }
 }
 
 impl fmt::Display for ScriptId {

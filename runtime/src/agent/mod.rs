@@ -1,0 +1,462 @@
+//! The live-attach agent: speaks the [`probec_wire`] protocol over a byte
+//! channel the embedder provides, and loads, attaches, streams and
+//! detaches scripts for one host at a time (docs/live-attach.md).
+//!
+//! The embedder owns one [`Agent`] and calls [`Agent::poll`] from a
+//! thread, often (every millisecond or so, and in a tight loop while
+//! [`Poll::Busy`]): loading and detaching wait for grace periods, so the
+//! agent must not run in interrupt context. Nothing here is on the hit
+//! path; handlers write to rings and maps as always, and `poll` drains
+//! them into `Records` and `Lost` events.
+//!
+//! One session at a time: `Hello` opens it and every request of its host
+//! renews its lease. A second host's `Hello` gets `Busy` with the time the
+//! lease has left. When the lease lapses (the host was killed, the cable
+//! pulled) the agent detaches and frees everything the session attached,
+//! so no probe stays armed for a host that is gone.
+
+mod embedder;
+mod outbox;
+mod transfer;
+
+pub use embedder::{AgentTarget, ByteChannel};
+
+use crate::global::installed;
+use crate::script::{self, LoadOptions, ScriptId};
+use alloc::format;
+use alloc::vec::Vec;
+use outbox::{Discard, Outbox, StreamSink};
+use probec_wire::msg::{code, ty, Event, Request};
+use probec_wire::{FrameReader, MAX_FRAME, PROTOCOL_VERSION};
+use transfer::Transfer;
+
+/// Knobs of the agent.
+#[derive(Clone, Copy, Debug)]
+pub struct AgentConfig {
+    /// Largest object accepted, in bytes. Default 4 MiB.
+    pub max_object: usize,
+    /// Shortest lease granted (a host asking for less gets this).
+    pub min_lease_ms: u32,
+    /// Longest lease granted.
+    pub max_lease_ms: u32,
+    /// How scripts are loaded.
+    pub load: LoadOptions,
+}
+
+impl Default for AgentConfig {
+    fn default() -> Self {
+        AgentConfig { max_object: 4 << 20, min_lease_ms: 200, max_lease_ms: 600_000, load: LoadOptions::default() }
+    }
+}
+
+/// What [`Agent::poll`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Poll {
+    /// Bytes arrived, a frame is half received, or output was sent: call
+    /// again soon.
+    Busy,
+    /// Nothing to do: the caller may sleep a little.
+    Idle,
+}
+
+/// Counters of the agent's life, for status and tests.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AgentStats {
+    /// Frames dropped: bad checksum, not COBS, too long, or not a message.
+    pub bad_frames: u64,
+    /// Sessions opened.
+    pub sessions: u64,
+    /// Leases that lapsed.
+    pub leases_expired: u64,
+    /// `Hello`s refused because another host held the target.
+    pub busy: u64,
+    /// Scripts attached.
+    pub attached: u64,
+    /// Frames sent.
+    pub frames_sent: u64,
+}
+
+struct Attached {
+    id: ScriptId,
+    probes: u32,
+    /// `Exit` already sent.
+    exit_sent: bool,
+}
+
+struct Session {
+    id: u32,
+    nonce: u32,
+    lease_ns: u64,
+    heard_ns: u64,
+    scripts: Vec<Attached>,
+    transfer: Option<Transfer>,
+}
+
+/// The agent (see the module documentation).
+pub struct Agent {
+    config: AgentConfig,
+    reader: Option<alloc::boxed::Box<FrameReader<MAX_FRAME>>>,
+    /// When bytes last arrived.
+    heard_ns: u64,
+    out: Outbox,
+    session: Option<Session>,
+    next_session: u32,
+    pending: Vec<u8>,
+    stats: AgentStats,
+    /// A frame is partly received.
+    mid_frame: bool,
+}
+
+/// How long after the last byte a half-received frame keeps `poll` busy.
+const MID_FRAME_NS: u64 = 50_000_000;
+
+/// Bytes read from the channel per poll step.
+const READ_CHUNK: usize = 256;
+
+impl Agent {
+    /// An agent with no session.
+    pub fn new(config: AgentConfig) -> Self {
+        Agent {
+            config,
+            reader: Some(alloc::boxed::Box::new(FrameReader::new())),
+            heard_ns: 0,
+            out: Outbox::new(),
+            session: None,
+            next_session: 1,
+            pending: Vec::new(),
+            stats: AgentStats::default(),
+            mid_frame: false,
+        }
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> AgentStats {
+        AgentStats { frames_sent: self.out.frames_sent, ..self.stats }
+    }
+
+    /// Whether a host holds the target.
+    pub fn has_session(&self) -> bool {
+        self.session.is_some()
+    }
+
+    /// Read what arrived, act on every whole request, stream the output of
+    /// the session's scripts, and end a lapsed lease.
+    pub fn poll(&mut self, chan: &mut dyn ByteChannel, target: &dyn AgentTarget) -> Poll {
+        let mut busy = false;
+        let mut buf = [0u8; READ_CHUNK];
+        // Read until the channel is empty, but let output through between
+        // reads of a long object.
+        let mut reader = self.reader.take().expect("the reader is put back after each poll");
+        for _ in 0..64 {
+            let n = chan.read(&mut buf);
+            if n == 0 {
+                break;
+            }
+            busy = true;
+            self.heard_ns = Self::now_ns();
+            for &b in &buf[..n] {
+                self.mid_frame = b != 0;
+                match reader.push(b) {
+                    None => {}
+                    Some(Ok(payload)) => self.handle(chan, target, payload),
+                    Some(Err(_)) => self.stats.bad_frames += 1,
+                }
+            }
+        }
+        self.reader = Some(reader);
+        if self.stream(chan) {
+            busy = true;
+        }
+        self.check_lease(target);
+        // A frame half received: its rest is on the way (but garbage that
+        // never ends a frame does not keep the caller spinning).
+        let receiving = self.mid_frame && Self::now_ns().saturating_sub(self.heard_ns) < MID_FRAME_NS;
+        if busy || receiving {
+            Poll::Busy
+        } else {
+            Poll::Idle
+        }
+    }
+
+    fn now_ns() -> u64 {
+        installed().map_or(0, |rt| rt.platform.now_ns())
+    }
+
+    fn send(&mut self, chan: &mut dyn ByteChannel, session: u32, ev: &Event<'_>) {
+        self.out.send(chan, session, ev);
+    }
+
+    fn error(&mut self, chan: &mut dyn ByteChannel, session: u32, request: u8, code: u16, message: &str) {
+        self.send(chan, session, &Event::Error { request, code, message });
+    }
+
+    fn handle(&mut self, chan: &mut dyn ByteChannel, target: &dyn AgentTarget, payload: &[u8]) {
+        let (session, req) = match Request::decode(payload) {
+            Ok(r) => r,
+            Err(e) => {
+                self.stats.bad_frames += 1;
+                // Answer only a host we know: garbage on the line gets no
+                // reply (it would be garbage in the other direction).
+                if let (Some(s), Some(id)) = (&self.session, payload.get(1..5)) {
+                    let id = u32::from_le_bytes([id[0], id[1], id[2], id[3]]);
+                    if id == s.id {
+                        let msg = format!("{e}");
+                        self.error(chan, id, payload[0], code::MALFORMED, &msg);
+                    }
+                }
+                return;
+            }
+        };
+        let now = Self::now_ns();
+        if let Request::Hello { version, nonce, lease_ms } = req {
+            self.hello(chan, target, version, nonce, lease_ms, now);
+            return;
+        }
+        if let Request::Status = req {
+            // Status needs no session (a user may look while another host
+            // holds the target); the answer carries the id the request
+            // did, so the asking host recognises it.
+            if let Some(s) = self.session.as_mut().filter(|s| s.id == session) {
+                s.heard_ns = now;
+            }
+            self.status(chan, target, session, now);
+            return;
+        }
+        match &mut self.session {
+            Some(s) if s.id == session => s.heard_ns = now,
+            _ => {
+                self.error(chan, session, req.ty(), code::NO_SESSION, "no such session (it ended, or its lease lapsed)");
+                return;
+            }
+        }
+        match req {
+            Request::Hello { .. } => {}
+            Request::Ping => self.send(chan, session, &Event::Ack { request: ty::PING, value: 0 }),
+            Request::LoadBegin { size, crc } => {
+                let limit = self.config.max_object;
+                let s = self.session.as_mut().expect("checked");
+                s.transfer = None;
+                match Transfer::begin(size, crc, limit) {
+                    Ok(t) => {
+                        s.transfer = Some(t);
+                        self.send(chan, session, &Event::Ack { request: ty::LOAD_BEGIN, value: 0 });
+                    }
+                    Err(e) => {
+                        let c = if matches!(e, transfer::TransferError::NoMemory { .. }) { code::MEMORY } else { code::TRANSFER };
+                        self.error(chan, session, ty::LOAD_BEGIN, c, &format!("{e}"));
+                    }
+                }
+            }
+            Request::LoadChunk { offset, bytes } => {
+                let s = self.session.as_mut().expect("checked");
+                let r = match s.transfer.as_mut() {
+                    Some(t) => t.chunk(offset, bytes),
+                    None => Err(transfer::TransferError::NotStarted),
+                };
+                match r {
+                    Ok(n) => self.send(chan, session, &Event::Ack { request: ty::LOAD_CHUNK, value: n as u32 }),
+                    Err(e) => {
+                        s.transfer = None;
+                        self.error(chan, session, ty::LOAD_CHUNK, code::TRANSFER, &format!("{e}"));
+                    }
+                }
+            }
+            Request::Attach => self.attach(chan, target, session),
+            Request::Detach { script } => {
+                let s = self.session.as_mut().expect("checked");
+                match s.scripts.iter().position(|a| a.id.to_raw() == script) {
+                    Some(i) => {
+                        let a = s.scripts.remove(i);
+                        self.detach(chan, session, a.id);
+                    }
+                    None => self.error(chan, session, ty::DETACH, code::NO_SCRIPT, "no such script in this session"),
+                }
+            }
+            Request::Status => {}
+            Request::Bye => {
+                let s = self.session.take().expect("checked");
+                for a in s.scripts {
+                    self.detach(chan, session, a.id);
+                }
+                self.send(chan, session, &Event::Ack { request: ty::BYE, value: 0 });
+            }
+        }
+    }
+
+    fn hello(&mut self, chan: &mut dyn ByteChannel, target: &dyn AgentTarget, version: u16, nonce: u32, lease_ms: u32, now: u64) {
+        if version != PROTOCOL_VERSION {
+            let msg = format!("protocol version {version} is not this agent's ({PROTOCOL_VERSION}); use a matching probec");
+            self.error(chan, 0, ty::HELLO, code::VERSION, &msg);
+            return;
+        }
+        if let Some(s) = &self.session {
+            let left = s.lease_ns.saturating_sub(now.saturating_sub(s.heard_ns));
+            if s.nonce != nonce && left > 0 {
+                self.stats.busy += 1;
+                let lease_left_ms = (left / 1_000_000).max(1) as u32;
+                self.send(chan, 0, &Event::Busy { nonce, lease_left_ms });
+                return;
+            }
+            if s.nonce != nonce {
+                // The holder's lease has run out, though poll has not
+                // noticed yet: end it before taking the new host.
+                self.expire(target);
+            }
+        }
+        let lease_ms = lease_ms.clamp(self.config.min_lease_ms, self.config.max_lease_ms);
+        let id = match &self.session {
+            Some(s) => s.id, // the same host asked again (its Welcome was lost)
+            None => {
+                let id = self.next_session;
+                self.next_session = self.next_session.wrapping_add(1).max(1);
+                self.stats.sessions += 1;
+                self.session = Some(Session {
+                    id,
+                    nonce,
+                    lease_ns: u64::from(lease_ms) * 1_000_000,
+                    heard_ns: now,
+                    scripts: Vec::new(),
+                    transfer: None,
+                });
+                id
+            }
+        };
+        let (cpus, features) = match installed() {
+            Some(rt) => (rt.platform.max_cpus() as u16, script::cpu_features()),
+            None => (0, 0),
+        };
+        let ev = Event::Welcome {
+            version: PROTOCOL_VERSION,
+            nonce,
+            session: id,
+            abi_version: probec_abi::ABI_VERSION,
+            cpu_features: features,
+            cpus,
+            lease_ms,
+            runtime: env!("CARGO_PKG_VERSION"),
+            build_id: target.build_id(),
+        };
+        self.send(chan, 0, &ev);
+    }
+
+    fn attach(&mut self, chan: &mut dyn ByteChannel, target: &dyn AgentTarget, session: u32) {
+        let s = self.session.as_mut().expect("checked");
+        let object = match s.transfer.take().map(Transfer::finish) {
+            Some(Ok(o)) => o,
+            Some(Err(e)) => return self.error(chan, session, ty::ATTACH, code::TRANSFER, &format!("{e}")),
+            None => return self.error(chan, session, ty::ATTACH, code::TRANSFER, "attach without an object (send LoadBegin and LoadChunks first)"),
+        };
+        match script::object::build_id(&object) {
+            Ok(Some(id)) if id.as_slice() != target.build_id() => {
+                let msg = format!(
+                    "the object was compiled for kernel build-id {}, but this kernel's is {}",
+                    Hex(&id),
+                    Hex(target.build_id())
+                );
+                return self.error(chan, session, ty::ATTACH, code::BUILD_ID, &msg);
+            }
+            Err(e) => return self.error(chan, session, ty::ATTACH, code::LOAD, &format!("{e}")),
+            _ => {}
+        }
+        match script::load(&object, target.symbols(), &self.config.load) {
+            Ok(id) => {
+                drop(object);
+                let probes = script::attached_probes(id).unwrap_or(0) as u32;
+                self.stats.attached += 1;
+                self.send(chan, session, &Event::Attached { script: id.to_raw(), probes });
+                let s = self.session.as_mut().expect("checked");
+                s.scripts.push(Attached { id, probes, exit_sent: false });
+            }
+            Err(e) => self.error(chan, session, ty::ATTACH, code::LOAD, &format!("{e}")),
+        }
+    }
+
+    /// Unload `id`, sending its final output; `Detached` ends it.
+    fn detach(&mut self, chan: &mut dyn ByteChannel, session: u32, id: ScriptId) {
+        let mut sink =
+            StreamSink { out: &mut self.out, chan, session, script: id.to_raw(), pending: &mut self.pending, records: 0 };
+        if let Err(e) = script::unload_to(id, &mut sink) {
+            let msg = format!("{e}");
+            self.error(chan, session, ty::DETACH, code::NO_SCRIPT, &msg);
+        }
+    }
+
+    /// Drain the session's scripts; returns whether anything was sent.
+    fn stream(&mut self, chan: &mut dyn ByteChannel) -> bool {
+        let Some(s) = self.session.as_mut() else { return false };
+        let mut sent = false;
+        let before = self.out.frames_sent;
+        for a in s.scripts.iter_mut() {
+            let mut sink =
+                StreamSink { out: &mut self.out, chan, session: s.id, script: a.id.to_raw(), pending: &mut self.pending, records: 0 };
+            let _ = script::drain_to(a.id, &mut sink);
+            sink.flush();
+            if !a.exit_sent && script::exit_requested(a.id) {
+                a.exit_sent = true;
+                self.out.send(chan, s.id, &Event::Exit { script: a.id.to_raw() });
+            }
+        }
+        if self.out.frames_sent != before {
+            sent = true;
+        }
+        sent
+    }
+
+    fn status(&mut self, chan: &mut dyn ByteChannel, target: &dyn AgentTarget, session: u32, now: u64) {
+        let cpus = installed().map_or(0, |rt| rt.platform.max_cpus() as u16);
+        let ev = Event::StatusBegin { uptime_ns: now, cpus, bad_frames: self.stats.bad_frames, build_id: target.build_id() };
+        self.send(chan, session, &ev);
+        if let Some(s) = &self.session {
+            let list: Vec<(u64, u32)> = s.scripts.iter().map(|a| (a.id.to_raw(), a.probes)).collect();
+            let sid = s.id;
+            for (script, probes) in list {
+                self.send(chan, session, &Event::StatusScript { script, session: sid, probes });
+            }
+        }
+        let out = &mut self.out;
+        target.counters(&mut |label, iterations, failures| {
+            out.send(chan, session, &Event::StatusCounter { label, iterations, failures });
+        });
+        self.send(chan, session, &Event::StatusEnd);
+    }
+
+    fn check_lease(&mut self, target: &dyn AgentTarget) {
+        let Some(s) = &self.session else { return };
+        let now = Self::now_ns();
+        if now.saturating_sub(s.heard_ns) > s.lease_ns {
+            self.expire(target);
+        }
+    }
+
+    /// End the session whose host went silent: detach and free everything
+    /// it attached, its output discarded.
+    fn expire(&mut self, target: &dyn AgentTarget) {
+        let Some(s) = self.session.take() else { return };
+        self.stats.leases_expired += 1;
+        let n = s.scripts.len();
+        for a in s.scripts {
+            let _ = script::unload_to(a.id, &mut Discard);
+        }
+        target.log(format_args!(
+            "agent: the lease of session {} lapsed ({} ms without a word from its host); detached {n} script{}",
+            s.id,
+            s.lease_ns / 1_000_000,
+            if n == 1 { "" } else { "s" }
+        ));
+    }
+}
+
+/// Bytes as lowercase hex.
+struct Hex<'a>(&'a [u8]);
+
+impl core::fmt::Display for Hex<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("(none)");
+        }
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
