@@ -64,6 +64,11 @@ struct Cli {
     #[arg(long = "target-features", value_name = "LIST", default_value = "")]
     target_features: String,
 
+    /// Compile against this kernel ELF: record its GNU build-id in the
+    /// object, so a live-attach agent on another build refuses it
+    #[arg(long, value_name = "KERNEL")]
+    kernel: Option<PathBuf>,
+
     /// Debug: dump the output of every compiler pass to stderr
     #[arg(short = 'd')]
     dump: bool,
@@ -97,6 +102,10 @@ enum Command {
     Run(crate::run_cmd::RunArgs),
     /// List a kernel function's instructions: where can +OFFSET probes go?
     Lines(crate::lines_cmd::LinesArgs),
+    /// Attach a script to a running target's agent, stream its output, detach at Ctrl-C
+    Attach(crate::attach_cmd::AttachArgs),
+    /// Ask a running target's agent for its status
+    Status(crate::status_cmd::StatusArgs),
 }
 
 /// Run the command line; returns the exit status.
@@ -124,6 +133,8 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
         },
         Some(Command::Run(args)) => crate::run_cmd::run(&args),
         Some(Command::Lines(args)) => crate::lines_cmd::main(&args),
+        Some(Command::Attach(args)) => crate::attach_cmd::run(&args),
+        Some(Command::Status(args)) => crate::status_cmd::run(&args),
         None => compile(&cli),
     }
 }
@@ -154,7 +165,12 @@ fn compile(cli: &Cli) -> i32 {
         EmitKind::Clif => Emit::Clif,
         EmitKind::Ast => Emit::Ast,
     };
-    let opts = Options { features, emit, dump: cli.dump };
+    let build_id = match cli.kernel.as_deref().map(crate::build_id::read) {
+        None => None,
+        Some(Ok(id)) => id,
+        Some(Err(e)) => return usage(&e),
+    };
+    let opts = Options { features, emit, dump: cli.dump, build_id };
     let start = Instant::now();
     let result = driver::compile(&source, &name, &opts);
     let elapsed = start.elapsed();

@@ -35,6 +35,9 @@ pub struct Options {
     pub emit: Emit,
     /// Record a dump after every pass (`-d`).
     pub dump: bool,
+    /// The GNU build-id of the kernel compiled against, recorded in the
+    /// object (a live-attach agent refuses the object on another build).
+    pub build_id: Option<Vec<u8>>,
 }
 
 /// The result of a compile.
@@ -94,7 +97,7 @@ pub fn compile(source: &str, name: &str, opts: &Options) -> Result<Output, Vec<D
         out.dumps.push(("lower", clif));
     }
     let t = Instant::now();
-    let obj = emit::emit(&tir, lowered, opts.features.bits(), name)?;
+    let obj = emit::emit(&tir, lowered, opts.features.bits(), name, opts.build_id.as_deref())?;
     out.timings.push(("emit", t.elapsed()));
     if opts.dump || opts.emit == Emit::Asm {
         let text = crate::asm::disassemble_object(&obj).map_err(|e| vec![Diagnostic::internal(e, crate::span::Span::default(), "")])?;

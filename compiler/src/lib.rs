@@ -13,6 +13,8 @@
 
 pub mod asm;
 pub mod ast;
+pub mod attach_cmd;
+pub mod build_id;
 pub mod check;
 pub mod cli;
 pub mod decode_cmd;
@@ -24,8 +26,10 @@ pub mod exit;
 pub mod lines_cmd;
 pub mod lower;
 pub mod run_cmd;
+pub mod script_compile;
 pub mod script_input;
 pub mod span;
+pub mod status_cmd;
 pub mod syntax;
 pub mod tir;
 pub mod tir_fmt;

@@ -17,19 +17,11 @@
 //! workload: `fib 20`), detaches (END runs, maps are printed) and exits with
 //! the command's status through semihosting, which becomes QEMU's.
 
-use crate::driver::{self, Options};
 use crate::exit::{EXIT_SCRIPT, EXIT_USAGE};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// Output format of the target (`--format`).
-#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// bpftrace-style text
-    Text,
-    /// One JSON object per line
-    Json,
-}
+pub use crate::script_compile::Format;
 
 /// Arguments of `probec run`.
 #[derive(clap::Args, Debug)]
@@ -87,27 +79,7 @@ fn usage(msg: &str) -> i32 {
 /// Compile the script to object bytes, printing diagnostics; `Err` is the
 /// exit status.
 fn compile(args: &RunArgs) -> Result<Vec<u8>, i32> {
-    let script = crate::script_input::read(args.program.as_deref(), args.file.as_deref()).map_err(|e| {
-        eprint!("{}", e.render("probec run"));
-        e.exit_status()
-    })?;
-    let (name, source) = (script.name, script.source);
-    let features = crate::lower::Features::parse(&args.target_features).map_err(|e| usage(&e))?;
-    let opts = Options { features, ..Options::default() };
-    match driver::compile(&source, &name, &opts) {
-        Ok(out) => {
-            if !out.warnings.is_empty() {
-                eprint!("{}", crate::diag::render(&out.warnings, &name, &source));
-            }
-            Ok(out.bytes)
-        }
-        Err(diags) => {
-            eprint!("{}", crate::diag::render(&diags, &name, &source));
-            let n = diags.iter().filter(|d| d.is_error()).count();
-            eprintln!("probec: {n} error{} in {name}", if n == 1 { "" } else { "s" });
-            Err(EXIT_SCRIPT)
-        }
-    }
+    crate::script_compile::compile("probec run", args.program.as_deref(), args.file.as_deref(), &args.target_features, None)
 }
 
 /// The kernel command line after argv[0]: the loading convention's options,

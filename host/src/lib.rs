@@ -1,4 +1,13 @@
 //! The host side of live attach (docs/live-attach.md).
 //!
-//! - [`boot`]: `probec boot` — QEMU with the target's serial line on pipes,
-//!   console text to standard output, agent frames to and from TCP clients.
+//! - [`connection`]: frames over TCP to the target's byte channel.
+//! - [`session`]: a session with the agent: hello, transfer, attach,
+//!   detach, the lease.
+//! - [`output`]: a script's streamed events back into output, formatted
+//!   by the loader's formatter (the same code the target formats with).
+//! - [`status`]: `probec status`.
+
+pub mod connection;
+pub mod output;
+pub mod session;
+pub mod status;

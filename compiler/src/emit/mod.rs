@@ -17,7 +17,15 @@ fn add(obj: &mut Object<'static>, name: &str, data: &[u8]) {
 }
 
 /// Add the descriptor sections and serialise the ELF file.
-pub fn emit(prog: &tir::Program, lowered: Lowered, features: u32, source_name: &str) -> Result<Vec<u8>, Vec<Diagnostic>> {
+/// With `build_id`, the object records the GNU build-id of the kernel it
+/// was compiled against (`abi::SECTION_BUILD_ID`).
+pub fn emit(
+    prog: &tir::Program,
+    lowered: Lowered,
+    features: u32,
+    source_name: &str,
+    build_id: Option<&[u8]>,
+) -> Result<Vec<u8>, Vec<Diagnostic>> {
     let t = tables::build(prog, features, source_name);
     let mut product = lowered.product;
     let obj = &mut product.object;
@@ -28,6 +36,9 @@ pub fn emit(prog: &tir::Program, lowered: Lowered, features: u32, source_name: &
     add(obj, abi::SECTION_FIELDS, &t.fields);
     add(obj, abi::SECTION_REQUIRES, &t.requires);
     add(obj, abi::SECTION_STRTAB, &t.strtab);
+    if let Some(id) = build_id {
+        add(obj, abi::SECTION_BUILD_ID, id);
+    }
     let bytes = product
         .emit()
         .map_err(|e| vec![Diagnostic::internal(format_args!("cannot write the object: {e}"), crate::span::Span::default(), "")])?;

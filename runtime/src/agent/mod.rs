@@ -344,15 +344,20 @@ impl Agent {
         let object = match s.transfer.take().map(Transfer::finish) {
             Some(Ok(o)) => o,
             Some(Err(e)) => return self.error(chan, session, ty::ATTACH, code::TRANSFER, &format!("{e}")),
-            None => return self.error(chan, session, ty::ATTACH, code::TRANSFER, "attach without an object (send LoadBegin and LoadChunks first)"),
+            None => {
+                return self.error(
+                    chan,
+                    session,
+                    ty::ATTACH,
+                    code::TRANSFER,
+                    "attach without an object (send LoadBegin and LoadChunks first)",
+                )
+            }
         };
         match script::object::build_id(&object) {
             Ok(Some(id)) if id.as_slice() != target.build_id() => {
-                let msg = format!(
-                    "the object was compiled for kernel build-id {}, but this kernel's is {}",
-                    Hex(&id),
-                    Hex(target.build_id())
-                );
+                let msg =
+                    format!("the object was compiled for kernel build-id {}, but this kernel's is {}", Hex(&id), Hex(target.build_id()));
                 return self.error(chan, session, ty::ATTACH, code::BUILD_ID, &msg);
             }
             Err(e) => return self.error(chan, session, ty::ATTACH, code::LOAD, &format!("{e}")),
@@ -373,8 +378,7 @@ impl Agent {
 
     /// Unload `id`, sending its final output; `Detached` ends it.
     fn detach(&mut self, chan: &mut dyn ByteChannel, session: u32, id: ScriptId) {
-        let mut sink =
-            StreamSink { out: &mut self.out, chan, session, script: id.to_raw(), pending: &mut self.pending, records: 0 };
+        let mut sink = StreamSink { out: &mut self.out, chan, session, script: id.to_raw(), pending: &mut self.pending, records: 0 };
         if let Err(e) = script::unload_to(id, &mut sink) {
             let msg = format!("{e}");
             self.error(chan, session, ty::DETACH, code::NO_SCRIPT, &msg);
