@@ -95,7 +95,7 @@ impl FakeBuilder {
             code: base + self.text + self.exec,
             sizes: [self.text, self.exec, self.code],
             cpus: self.cpus,
-            clock_ns: self.clock_ns,
+            clock_ns: core::sync::atomic::AtomicU64::new(self.clock_ns),
             readable: self.readable.iter().map(|b| (b.as_ptr() as usize, b.len())).collect(),
             readable_text: self.readable_text,
             context: self.context,
@@ -116,7 +116,8 @@ pub struct FakePlatform {
     /// Bytes of text, executable area and code area.
     sizes: [usize; 3],
     cpus: usize,
-    clock_ns: u64,
+    /// The clock; tests move it with [`FakePlatform::advance_clock`].
+    clock_ns: core::sync::atomic::AtomicU64,
     /// `(start, len)` of memory [`Platform::read_nofault`] may read.
     readable: Vec<(usize, usize)>,
     readable_text: bool,
@@ -124,6 +125,11 @@ pub struct FakePlatform {
 }
 
 impl FakePlatform {
+    /// Move the clock forward by `ns` (lease and timing tests).
+    pub fn advance_clock(&self, ns: u64) {
+        self.clock_ns.fetch_add(ns, core::sync::atomic::Ordering::Relaxed);
+    }
+
     /// A builder with 4 KiB of text, a 4 KiB executable area, no code
     /// area, one CPU and a clock stopped at 0.
     pub fn builder() -> FakeBuilder {
@@ -205,7 +211,7 @@ impl Platform for FakePlatform {
     }
 
     fn now_ns(&self) -> u64 {
-        self.clock_ns
+        self.clock_ns.load(core::sync::atomic::Ordering::Relaxed)
     }
 
     fn console_write(&self, text: &str) {
