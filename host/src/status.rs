@@ -16,6 +16,10 @@ pub struct Status {
     pub cpus: u16,
     /// Frames the agent dropped.
     pub bad_frames: u64,
+    /// Probe points armed.
+    pub armed: u32,
+    /// CRC-32 of the kernel text (0: not offered).
+    pub text_crc: u32,
     /// The kernel's build-id.
     pub build_id: Vec<u8>,
     /// `(script, session, probes)` attached.
@@ -37,8 +41,8 @@ impl Status {
             let Some(p) = conn.recv(deadline)? else { return Err(HostError::Timeout("status")) };
             match Event::decode(&p) {
                 Ok((s, ev)) if s == id => match ev {
-                    Event::StatusBegin { uptime_ns, cpus, bad_frames, build_id } => {
-                        st = Status { uptime_ns, cpus, bad_frames, build_id: build_id.to_vec(), ..Status::default() }
+                    Event::StatusBegin { uptime_ns, cpus, bad_frames, armed, text_crc, build_id } => {
+                        st = Status { uptime_ns, cpus, bad_frames, armed, text_crc, build_id: build_id.to_vec(), ..Status::default() }
                     }
                     Event::StatusScript { script, session, probes } => st.scripts.push((script, session, probes)),
                     Event::StatusCounter { label, iterations, failures } => st.counters.push((label.to_string(), iterations, failures)),
@@ -62,7 +66,7 @@ impl Status {
         let _ = writeln!(s, "build-id: {}", if hex.is_empty() { "(none)".into() } else { hex });
         let _ = writeln!(s, "cpus: {}", self.cpus);
         let _ = writeln!(s, "uptime: {:.3} s", self.uptime_ns as f64 / 1e9);
-        let _ = writeln!(s, "attached scripts: {}", self.scripts.len());
+        let _ = writeln!(s, "attached scripts: {} ({} probe points armed)", self.scripts.len(), self.armed);
         for (script, session, probes) in &self.scripts {
             let _ = writeln!(s, "  script {}.{}: {probes} probes (session {session})", script >> 32, script & 0xffff_ffff);
         }
@@ -71,6 +75,9 @@ impl Status {
         }
         let _ = writeln!(s, "self-check failures: {}", self.failures());
         let _ = writeln!(s, "frames dropped by the agent: {}", self.bad_frames);
+        if self.text_crc != 0 {
+            let _ = writeln!(s, "kernel text crc32: {:08x}", self.text_crc);
+        }
         s
     }
 }

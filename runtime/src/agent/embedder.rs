@@ -23,6 +23,12 @@ pub trait AgentTarget {
     /// The embedder's own counters for `probec status` (label, iterations,
     /// self-check failures); the reference kernel's `serve` workloads.
     fn counters(&self, _f: &mut dyn FnMut(&str, u64, u64)) {}
+    /// CRC-32 of the kernel's text as it reads now, for status (`None`:
+    /// not offered). A host compares it before an attach and after the
+    /// detach: equal means every probed word is the original again.
+    fn text_crc(&self) -> Option<u32> {
+        None
+    }
     /// A line for the target's own log (lease expiry, refused hosts).
     fn log(&self, _line: core::fmt::Arguments<'_>) {}
 }

@@ -408,7 +408,14 @@ impl Agent {
 
     fn status(&mut self, chan: &mut dyn ByteChannel, target: &dyn AgentTarget, session: u32, now: u64) {
         let cpus = installed().map_or(0, |rt| rt.platform.max_cpus() as u16);
-        let ev = Event::StatusBegin { uptime_ns: now, cpus, bad_frames: self.stats.bad_frames, build_id: target.build_id() };
+        let ev = Event::StatusBegin {
+            uptime_ns: now,
+            cpus,
+            bad_frames: self.stats.bad_frames,
+            armed: script::armed_points() as u32,
+            text_crc: target.text_crc().unwrap_or(0),
+            build_id: target.build_id(),
+        };
         self.send(chan, session, &ev);
         if let Some(s) = &self.session {
             let list: Vec<(u64, u32)> = s.scripts.iter().map(|a| (a.id.to_raw(), a.probes)).collect();

@@ -206,6 +206,12 @@ pub fn exit_requested(id: ScriptId) -> bool {
     REGISTRY.lock().get(id).is_some_and(|s| s.state.exit.load(Ordering::Acquire))
 }
 
+/// Probe points armed by all loaded scripts together (0 when none is
+/// loaded: every probed word is the original instruction again).
+pub fn armed_points() -> usize {
+    REGISTRY.lock().sites.len()
+}
+
 /// Whether `id` names a loaded script.
 pub fn is_loaded(id: ScriptId) -> bool {
     REGISTRY.lock().get(id).is_some()

@@ -359,6 +359,12 @@ pub enum Event<'a> {
         cpus: u16,
         /// Frames the agent dropped (bad checksum, encoding, length).
         bad_frames: u64,
+        /// Probe points armed now (all scripts).
+        armed: u32,
+        /// CRC-32 of the kernel's text as it reads now (0: the embedder
+        /// does not say): equal before an attach and after its detach
+        /// when every probed word was restored.
+        text_crc: u32,
         /// The kernel's GNU build-id.
         build_id: &'a [u8],
     },
@@ -496,8 +502,8 @@ impl<'a> Event<'a> {
             Event::Missed { script, target: name, count } | Event::ProbeErrors { script, probe: name, count } => {
                 w.u64(script).str(name, MAX_STR).u64(count);
             }
-            Event::StatusBegin { uptime_ns, cpus, bad_frames, build_id } => {
-                w.u64(uptime_ns).u16(cpus).u64(bad_frames).blob(build_id);
+            Event::StatusBegin { uptime_ns, cpus, bad_frames, armed, text_crc, build_id } => {
+                w.u64(uptime_ns).u16(cpus).u64(bad_frames).u32(armed).u32(text_crc).blob(build_id);
             }
             Event::StatusScript { script, session, probes } => {
                 w.u64(script).u32(session).u32(probes);
@@ -551,7 +557,14 @@ impl<'a> Event<'a> {
             ty::MISSED => Event::Missed { script: r.u64()?, target: r.str()?, count: r.u64()? },
             ty::PROBE_ERRORS => Event::ProbeErrors { script: r.u64()?, probe: r.str()?, count: r.u64()? },
             ty::DETACHED => Event::Detached { script: r.u64()? },
-            ty::STATUS_BEGIN => Event::StatusBegin { uptime_ns: r.u64()?, cpus: r.u16()?, bad_frames: r.u64()?, build_id: r.blob()? },
+            ty::STATUS_BEGIN => Event::StatusBegin {
+                uptime_ns: r.u64()?,
+                cpus: r.u16()?,
+                bad_frames: r.u64()?,
+                armed: r.u32()?,
+                text_crc: r.u32()?,
+                build_id: r.blob()?,
+            },
             ty::STATUS_SCRIPT => Event::StatusScript { script: r.u64()?, session: r.u32()?, probes: r.u32()? },
             ty::STATUS_COUNTER => Event::StatusCounter { label: r.str()?, iterations: r.u64()?, failures: r.u64()? },
             ty::STATUS_END => Event::StatusEnd,

@@ -63,7 +63,9 @@ fn build_event<'a>(kind: u8, a: u64, b: u32, bytes: &'a [u8], s: &'a str) -> Eve
         11 => Event::Missed { script: a, target: s, count: a },
         12 => Event::ProbeErrors { script: a, probe: s, count: 2 },
         13 => Event::Detached { script: a },
-        14 => Event::StatusBegin { uptime_ns: a, cpus: 2, bad_frames: 0, build_id: &bytes[..bytes.len().min(20)] },
+        14 => {
+            Event::StatusBegin { uptime_ns: a, cpus: 2, bad_frames: 0, armed: b, text_crc: b ^ 1, build_id: &bytes[..bytes.len().min(20)] }
+        }
         15 => Event::StatusScript { script: a, session: b, probes: 3 },
         16 => Event::StatusCounter { label: s, iterations: a, failures: 0 },
         _ => Event::StatusEnd,
