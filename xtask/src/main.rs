@@ -19,6 +19,7 @@ mod bench;
 mod examples;
 mod kernel;
 mod lint;
+mod live;
 mod names_test;
 mod profile;
 mod qemu;

@@ -1,0 +1,546 @@
+//! The live-attach suite: one reference kernel booted by `probec boot` in
+//! `serve` mode (workloads looping on every CPU, each iteration
+//! self-checked), then scripts attached and detached by `probec attach`
+//! as a user runs it, and the faults of issue 13 thrown at the agent
+//! through the same TCP port: garbage, corrupted and oversized frames,
+//! oversized objects, objects for another build, a host killed in the
+//! middle of a load and of a stream, two hosts at once, an attach that
+//! fails half way.
+//!
+//! After every scenario the target must be as it was: no probe point
+//! armed, the CRC of its text equal to the one before the first attach
+//! (every probed word is the original instruction again), its
+//! self-checks at 0 failures, and the next attach working. One kernel
+//! serves every scenario in turn, as a real target would; the suite runs
+//! on both CPU models.
+
+use probec_host::connection::Connection;
+use probec_host::session::{HostError, Session};
+use probec_host::status::Status;
+use probec_wire::msg::{code, ty, Request};
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The target's command line: small workloads so iterations are many.
+const SERVE: [&str; 7] = ["serve", "fib", "15", "sha256", "2000", "deflate", "2000"];
+
+/// CPU models the suite runs on.
+const CPUS: [&str; 2] = ["cortex-a57", "max"];
+
+/// A target booted by `probec boot`.
+struct Target {
+    boot: Child,
+    /// `tcp:127.0.0.1:PORT`.
+    agent: String,
+    /// `127.0.0.1:PORT`.
+    addr: String,
+    console: Arc<Mutex<String>>,
+}
+
+impl Target {
+    fn boot(probec: &Path, elf: &Path, cpu: &str) -> Result<Target, String> {
+        let mut boot = Command::new(probec)
+            .args(["boot", "--kernel"])
+            .arg(elf)
+            .args(["--smp", "4", "--cpu", cpu, "--agent", "tcp:127.0.0.1:0", "--timeout", "900", "--"])
+            .args(SERVE)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("probec boot: {e}"))?;
+        let console = Arc::new(Mutex::new(String::new()));
+        let out = boot.stdout.take().expect("piped");
+        let sink = console.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                let mut c = sink.lock().unwrap_or_else(|e| e.into_inner());
+                c.push_str(&line);
+                c.push('\n');
+            }
+        });
+        let err = boot.stderr.take().expect("piped");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(err).lines().map_while(Result::ok) {
+                if let Some(a) = line.strip_prefix("probec boot: agent on ") {
+                    let _ = tx.send(a.trim().to_string());
+                } else {
+                    eprintln!("[probec boot] {line}");
+                }
+            }
+        });
+        let agent = match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(a) => a,
+            Err(_) => {
+                let _ = boot.kill();
+                return Err("probec boot did not print its agent address".into());
+            }
+        };
+        let addr = agent.strip_prefix("tcp:").unwrap_or(&agent).to_string();
+        let target = Target { boot, agent, addr, console };
+        // The agent answers once the kernel reached `serve`.
+        let start = Instant::now();
+        while target.status().is_err() {
+            if start.elapsed() > Duration::from_secs(120) {
+                return Err(format!("the agent never answered status; console:\n{}", target.console()));
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        Ok(target)
+    }
+
+    fn console(&self) -> String {
+        self.console.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn connect(&self) -> Result<Connection, String> {
+        Connection::connect(&self.addr, Duration::from_secs(5)).map_err(|e| format!("connect {}: {e}", self.addr))
+    }
+
+    fn status(&self) -> Result<Status, String> {
+        let mut c = self.connect()?;
+        Status::query(&mut c).map_err(|e| e.to_string())
+    }
+
+    /// `probec attach AGENT --kernel ELF ARGS...`: (status, stdout, stderr).
+    fn attach(&self, probec: &Path, elf: &Path, args: &[&str]) -> Result<(Option<i32>, String, String), String> {
+        let mut child = Command::new(probec)
+            .arg("attach")
+            .arg(&self.agent)
+            .arg("--kernel")
+            .arg(elf)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("probec attach: {e}"))?;
+        let deadline = Instant::now() + Duration::from_secs(120);
+        let mut out = child.stdout.take().expect("piped");
+        let mut err = child.stderr.take().expect("piped");
+        let t_out = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = out.read_to_string(&mut s);
+            s
+        });
+        let t_err = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = err.read_to_string(&mut s);
+            s
+        });
+        let status = loop {
+            if let Some(s) = child.try_wait().map_err(|e| e.to_string())? {
+                break s.code();
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err("probec attach hung (killed after 120 s)".into());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        Ok((status, t_out.join().unwrap_or_default(), t_err.join().unwrap_or_default()))
+    }
+
+    fn stop(mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.boot.id().to_string()]).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.boot.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.boot.kill();
+        let _ = self.boot.wait();
+    }
+}
+
+/// What "as it was" means: measured once before the first attach.
+struct Baseline {
+    text_crc: u32,
+    build_id: Vec<u8>,
+}
+
+/// Wait until no script is attached and no point armed (a lapsed lease
+/// takes up to its length), then check the text and the self-checks.
+fn settled(t: &Target, base: &Baseline) -> Result<(), String> {
+    let start = Instant::now();
+    loop {
+        let st = t.status()?;
+        if st.armed == 0 && st.scripts.is_empty() {
+            if st.text_crc != base.text_crc {
+                return Err(format!("kernel text changed: crc {:08x}, was {:08x}", st.text_crc, base.text_crc));
+            }
+            if st.failures() != 0 {
+                return Err(format!("self-check failures: {}\n{}", st.failures(), st.to_text()));
+            }
+            return Ok(());
+        }
+        if start.elapsed() > Duration::from_secs(10) {
+            return Err(format!("still attached after 10 s:\n{}", st.to_text()));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn expect(cond: bool, what: impl FnOnce() -> String) -> Result<(), String> {
+    if cond {
+        Ok(())
+    } else {
+        Err(what())
+    }
+}
+
+/// `@name: N` in text output.
+fn map_value(out: &str, name: &str) -> Option<u64> {
+    out.lines().find_map(|l| l.strip_prefix(&format!("{name}: "))?.trim().parse().ok())
+}
+
+type Scenario = fn(&Ctx) -> Result<(), String>;
+
+struct Ctx<'a> {
+    probec: &'a Path,
+    elf: &'a Path,
+    t: &'a Target,
+    base: &'a Baseline,
+    tmp: PathBuf,
+}
+
+impl Ctx<'_> {
+    fn attach(&self, args: &[&str]) -> Result<(Option<i32>, String, String), String> {
+        self.t.attach(self.probec, self.elf, args)
+    }
+}
+
+fn count_until_timeout(c: &Ctx) -> Result<(), String> {
+    let (st, out, err) = c.attach(&["--timeout", "2", "-e", "kprobe:refkernel::workload::fib { @calls = count(); }"])?;
+    expect(st == Some(0), || format!("exit {st:?}: {err}"))?;
+    expect(out.starts_with("Attaching 1 probe...\n"), || format!("output: {out}"))?;
+    let n = map_value(&out, "@calls").ok_or_else(|| format!("no @calls in: {out}"))?;
+    expect(n > 100, || format!("@calls = {n}: the workloads should call fib thousands of times a second"))
+}
+
+fn printf_streams_as_it_happens(c: &Ctx) -> Result<(), String> {
+    let mut child = Command::new(c.probec)
+        .arg("attach")
+        .arg(&c.t.agent)
+        .args(["--timeout", "4", "-e", "kprobe:refkernel::workload::fib /arg0 == 14/ { printf(\"fib14 cpu %d\\n\", cpu); }"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let out = BufReader::new(child.stdout.take().expect("piped"));
+    let mut attached_at = None;
+    let mut first_line_at = None;
+    let mut lines = 0;
+    for line in out.lines().map_while(Result::ok) {
+        if line.starts_with("Attaching") {
+            attached_at = Some(Instant::now());
+        } else if line.starts_with("fib14 cpu ") {
+            first_line_at.get_or_insert_with(Instant::now);
+            lines += 1;
+        }
+    }
+    let st = child.wait().map_err(|e| e.to_string())?;
+    expect(st.success(), || format!("exit {st}"))?;
+    expect(lines > 0, || "no printf line".into())?;
+    let (a, f) = (attached_at.ok_or("no Attaching line")?, first_line_at.expect("lines > 0"));
+    // The script runs 4 s; a line that arrives within 2 s of the attach
+    // was streamed, not held until the detach.
+    expect(f.duration_since(a) < Duration::from_secs(2), || format!("first line {:?} after attach: not streamed", f.duration_since(a)))
+}
+
+fn exit_in_a_handler_detaches(c: &Ctx) -> Result<(), String> {
+    let (st, out, err) = c.attach(&["-e", "kprobe:refkernel::workload::fib { @n = count(); exit(); }"])?;
+    expect(st == Some(0), || format!("exit {st:?}: {err}"))?;
+    expect(map_value(&out, "@n").is_some_and(|n| n >= 1), || format!("output: {out}"))
+}
+
+fn json_lines_all_parse(c: &Ctx) -> Result<(), String> {
+    let (st, out, err) = c.attach(&[
+        "--timeout",
+        "2",
+        "--format",
+        "json",
+        "-e",
+        "kprobe:refkernel::workload::fib /arg0 == 14/ { printf(\"fib14\\n\"); @[cpu] = count(); }",
+    ])?;
+    expect(st == Some(0), || format!("exit {st:?}: {err}"))?;
+    for line in out.lines() {
+        serde_json::from_str::<serde_json::Value>(line).map_err(|e| format!("not JSON ({e}): {line:?}"))?;
+    }
+    expect(out.contains("\"type\": \"attached_probes\"") && out.contains("\"type\": \"map\""), || format!("output: {out}"))
+}
+
+fn ctrl_c_prints_maps_and_detaches(c: &Ctx) -> Result<(), String> {
+    let mut child = Command::new(c.probec)
+        .arg("attach")
+        .arg(&c.t.agent)
+        .args(["-e", "kprobe:refkernel::workload::fib { @calls = count(); }"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let mut out = BufReader::new(child.stdout.take().expect("piped"));
+    let mut first = String::new();
+    out.read_line(&mut first).map_err(|e| e.to_string())?;
+    expect(first.starts_with("Attaching"), || format!("first line: {first:?}"))?;
+    std::thread::sleep(Duration::from_millis(500));
+    Command::new("kill").args(["-INT", &child.id().to_string()]).status().map_err(|e| e.to_string())?;
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).map_err(|e| e.to_string())?;
+    let st = child.wait().map_err(|e| e.to_string())?;
+    expect(st.success(), || format!("exit {st}"))?;
+    expect(map_value(&rest, "@calls").is_some_and(|n| n > 0), || format!("after Ctrl-C: {rest}"))
+}
+
+fn nothing_lost_silently(c: &Ctx) -> Result<(), String> {
+    // A printf on every fib call outruns the line: records that do not
+    // fit the ring are counted; received + lost must equal the hits.
+    let (st, out, err) =
+        c.attach(&["--timeout", "3", "-e", "kprobe:refkernel::workload::fib { @hits = count(); printf(\"f %d\\n\", arg0); }"])?;
+    expect(st == Some(0), || format!("exit {st:?}: {err}"))?;
+    let received = out.lines().filter(|l| l.starts_with("f ")).count() as u64;
+    let lost: u64 =
+        out.lines().filter_map(|l| l.strip_prefix("Lost ")?.strip_suffix(" events")?.parse::<u64>().ok()).sum();
+    let hits = map_value(&out, "@hits").ok_or_else(|| "no @hits".to_string())?;
+    expect(received + lost == hits, || format!("{received} received + {lost} lost != {hits} hits"))?;
+    println!("    ({hits} hits: {received} records received, {lost} lost and counted)");
+    Ok(())
+}
+
+/// Deterministic junk with every byte value, zeros included.
+fn junk(n: usize, mut x: u32) -> Vec<u8> {
+    (0..n)
+        .map(|_| {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            (x >> 16) as u8
+        })
+        .collect()
+}
+
+fn garbage_and_broken_frames(c: &Ctx) -> Result<(), String> {
+    let before = c.t.status()?.bad_frames;
+    let mut conn = c.t.connect()?;
+    conn.send_bytes(&junk(64 * 1024, 99)).map_err(|e| e.to_string())?;
+    // A Hello frame cut short, then one with a byte flipped.
+    let mut payload = [0u8; 64];
+    let n = Request::Hello { version: 1, nonce: 5, lease_ms: 1000 }.encode(0, &mut payload).expect("fits");
+    let mut frame = [0u8; 128];
+    let f = probec_wire::encode_frame(&payload[..n], &mut frame).expect("fits");
+    conn.send_bytes(&frame[..f / 2]).map_err(|e| e.to_string())?;
+    conn.send_bytes(&[0]).map_err(|e| e.to_string())?;
+    let mut bad = frame[..f].to_vec();
+    bad[f / 2] ^= 0x40;
+    if bad[f / 2] == 0 {
+        bad[f / 2] = 0x11;
+    }
+    conn.send_bytes(&bad).map_err(|e| e.to_string())?;
+    // A run longer than any frame.
+    conn.send_bytes(&vec![0x55; 70 * 1024]).map_err(|e| e.to_string())?;
+    conn.send_bytes(&[0]).map_err(|e| e.to_string())?;
+    drop(conn);
+    std::thread::sleep(Duration::from_millis(500));
+    let after = c.t.status()?.bad_frames;
+    expect(after > before, || format!("bad frames {before} -> {after}: the junk was not counted"))?;
+    settled(c.t, c.base)?;
+    count_until_timeout(c)
+}
+
+fn oversized_object_is_refused(c: &Ctx) -> Result<(), String> {
+    let mut s = Session::open(c.t.connect()?, 2000).map_err(|e| e.to_string())?;
+    s.send(&Request::LoadBegin { size: 64 << 20, crc: 0 }).map_err(|e| e.to_string())?;
+    match s.answer(ty::LOAD_BEGIN, &mut |_| {}) {
+        Err(HostError::Refused { code: code::TRANSFER, message, .. }) if message.contains("larger than the agent accepts") => {}
+        other => return Err(format!("64 MiB object: {other:?}")),
+    }
+    s.bye(&mut |_| {}).map_err(|e| e.to_string())
+}
+
+fn other_build_is_refused(c: &Ctx) -> Result<(), String> {
+    // Another build of the kernel: the same ELF with its build-id changed.
+    let mut elf = std::fs::read(c.elf).map_err(|e| e.to_string())?;
+    let id = &c.base.build_id;
+    let at = elf.windows(id.len()).position(|w| w == id.as_slice()).ok_or("build-id not found in the ELF")?;
+    elf[at] ^= 0xff;
+    let other = c.tmp.join("other-build.elf");
+    std::fs::write(&other, &elf).map_err(|e| e.to_string())?;
+    // probec attach refuses before sending anything.
+    let (st, _, err) = c.t.attach(c.probec, &other, &["-e", "kprobe:refkernel::workload::fib { @ = count(); }"])?;
+    expect(st == Some(1) && err.contains("but") && err.contains("build-id"), || format!("exit {st:?}: {err}"))?;
+    // The agent refuses an object that records another build-id.
+    let obj = c.tmp.join("other-build.o");
+    let o = Command::new(c.probec)
+        .arg("--kernel")
+        .arg(&other)
+        .args(["-e", "kprobe:refkernel::workload::fib { @ = count(); }", "-o"])
+        .arg(&obj)
+        .output()
+        .map_err(|e| e.to_string())?;
+    expect(o.status.success(), || String::from_utf8_lossy(&o.stderr).into_owned())?;
+    let object = std::fs::read(&obj).map_err(|e| e.to_string())?;
+    let mut s = Session::open(c.t.connect()?, 2000).map_err(|e| e.to_string())?;
+    match s.attach(&object, &mut |_| {}) {
+        Err(HostError::Refused { code: code::BUILD_ID, .. }) => {}
+        other => return Err(format!("object for another build: {other:?}")),
+    }
+    s.bye(&mut |_| {}).map_err(|e| e.to_string())?;
+    settled(c.t, c.base)
+}
+
+fn host_killed_mid_load(c: &Ctx) -> Result<(), String> {
+    let obj = c.tmp.join("mid-load.o");
+    let o = Command::new(c.probec)
+        .args(["-e", "kprobe:refkernel::workload::fib { @ = count(); } kprobe:sha2::sha256::compress256 { @s = count(); }", "-o"])
+        .arg(&obj)
+        .output()
+        .map_err(|e| e.to_string())?;
+    expect(o.status.success(), || String::from_utf8_lossy(&o.stderr).into_owned())?;
+    let object = std::fs::read(&obj).map_err(|e| e.to_string())?;
+    let mut s = Session::open(c.t.connect()?, 500).map_err(|e| e.to_string())?;
+    s.send(&Request::LoadBegin { size: object.len() as u32, crc: crc32fast::hash(&object) }).map_err(|e| e.to_string())?;
+    s.answer(ty::LOAD_BEGIN, &mut |_| {}).map_err(|e| e.to_string())?;
+    s.send(&Request::LoadChunk { offset: 0, bytes: &object[..object.len() / 2] }).map_err(|e| e.to_string())?;
+    drop(s); // the host dies
+    // Another host is refused while the lease runs, then gets in.
+    let (st, _, err) = c.attach(&["--timeout", "1", "-e", "kprobe:refkernel::workload::fib { @ = count(); }"])?;
+    expect(st == Some(1) && err.contains("target busy"), || format!("during the dead host's lease: exit {st:?}: {err}"))?;
+    std::thread::sleep(Duration::from_millis(700));
+    settled(c.t, c.base)?;
+    count_until_timeout(c)
+}
+
+fn host_killed_mid_stream(c: &Ctx) -> Result<(), String> {
+    let mut child = Command::new(c.probec)
+        .arg("attach")
+        .arg(&c.t.agent)
+        .args(["--lease-ms", "500", "-e", "kprobe:refkernel::workload::fib { printf(\"%d\\n\", arg0); }"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let mut out = BufReader::new(child.stdout.take().expect("piped"));
+    let mut first = String::new();
+    out.read_line(&mut first).map_err(|e| e.to_string())?;
+    expect(first.starts_with("Attaching"), || format!("first line {first:?}"))?;
+    std::thread::sleep(Duration::from_millis(300));
+    let _ = child.kill(); // SIGKILL: no detach, no bye
+    let _ = child.wait();
+    let armed = c.t.status()?.armed;
+    expect(armed > 0, || "the probe was gone before the lease could lapse".into())?;
+    settled(c.t, c.base)?;
+    expect(c.t.console().contains("lapsed"), || "no lease-lapse line on the console".into())
+}
+
+fn two_hosts_at_once(c: &Ctx) -> Result<(), String> {
+    let s = Session::open(c.t.connect()?, 5000).map_err(|e| e.to_string())?;
+    let (st, _, err) = c.attach(&["--timeout", "1", "-e", "kprobe:refkernel::workload::fib { @ = count(); }"])?;
+    expect(st == Some(1) && err.contains("target busy"), || format!("second host: exit {st:?}: {err}"))?;
+    // Status needs no session.
+    let status = c.t.status()?;
+    expect(status.scripts.is_empty(), || status.to_text())?;
+    s.bye(&mut |_| {}).map_err(|e| e.to_string())?;
+    count_until_timeout(c)
+}
+
+fn half_failed_attach_rolls_back(c: &Ctx) -> Result<(), String> {
+    let (st, _, err) = c.attach(&[
+        "-e",
+        "kprobe:refkernel::workload::fib { @a = count(); } kprobe:refkernel::no_such_function { @b = count(); }",
+    ])?;
+    expect(st == Some(1) && err.contains("no_such_function"), || format!("exit {st:?}: {err}"))?;
+    settled(c.t, c.base)
+}
+
+const SCENARIOS: [(&str, Scenario); 13] = [
+    ("count until --timeout", count_until_timeout),
+    ("printf streams as it happens", printf_streams_as_it_happens),
+    ("exit() in a handler detaches", exit_in_a_handler_detaches),
+    ("--format json: every line is JSON", json_lines_all_parse),
+    ("Ctrl-C prints the maps and detaches", ctrl_c_prints_maps_and_detaches),
+    ("records received + lost = hits", nothing_lost_silently),
+    ("garbage, cut and corrupted frames", garbage_and_broken_frames),
+    ("an oversized object is refused", oversized_object_is_refused),
+    ("another build is refused", other_build_is_refused),
+    ("host killed in the middle of a load", host_killed_mid_load),
+    ("host killed in the middle of a stream", host_killed_mid_stream),
+    ("two hosts at once", two_hosts_at_once),
+    ("an attach that fails half way rolls back", half_failed_attach_rolls_back),
+];
+
+/// Run the suite on one CPU model.
+fn suite(probec: &Path, elf: &Path, cpu: &str) -> Result<(u64, u64), String> {
+    let start = Instant::now();
+    let t = Target::boot(probec, elf, cpu)?;
+    let first = t.status()?;
+    let base = Baseline { text_crc: first.text_crc, build_id: first.build_id.clone() };
+    let tmp = std::env::temp_dir().join(format!("probec-live-{}-{cpu}", std::process::id()));
+    std::fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
+    let ctx = Ctx { probec, elf, t: &t, base: &base, tmp: tmp.clone() };
+    let (mut passed, mut failed) = (0, 0);
+    // Status itself: the kernel's own build-id, CPUs, counters moving.
+    let own = std::fs::read(elf).map_err(|e| e.to_string())?;
+    let status_ok = first.cpus == 4
+        && first.text_crc != 0
+        && first.build_id.len() == 20
+        && own.windows(20).any(|w| w == first.build_id.as_slice())
+        && first.counters.len() == 3
+        && first.failures() == 0;
+    println!("live {cpu}: status reports the target: {}", if status_ok { "ok" } else { "FAILED" });
+    if status_ok {
+        passed += 1;
+    } else {
+        failed += 1;
+        eprintln!("{}", first.to_text());
+    }
+    for (name, scenario) in SCENARIOS {
+        let t0 = Instant::now();
+        let r = scenario(&ctx).and_then(|_| settled(&t, &base));
+        match r {
+            Ok(()) => {
+                passed += 1;
+                println!("live {cpu}: {name}: ok ({:.1} s)", t0.elapsed().as_secs_f64());
+            }
+            Err(e) => {
+                failed += 1;
+                println!("live {cpu}: {name}: FAILED: {e}");
+            }
+        }
+    }
+    let last = t.status()?;
+    let progressed = last.counters.iter().zip(&first.counters).all(|(a, b)| a.1 > b.1) && last.failures() == 0;
+    println!(
+        "live {cpu}: the workloads ran on, {} self-check failures: {}",
+        last.failures(),
+        if progressed { "ok" } else { "FAILED" }
+    );
+    if progressed {
+        passed += 1;
+    } else {
+        failed += 1;
+        eprintln!("{}", last.to_text());
+    }
+    if failed > 0 {
+        eprintln!("---- live {cpu}: target console ----\n{}", t.console());
+    }
+    t.stop();
+    let _ = std::fs::remove_dir_all(&tmp);
+    println!("live {cpu}: {passed} passed, {failed} failed ({:.0} s)", start.elapsed().as_secs_f64());
+    Ok((passed, failed))
+}
+
+/// The live suite on both CPU models.
+pub fn run(elf: &Path) -> Result<(u64, u64), String> {
+    let probec = crate::examples::build_probec()?;
+    let (mut p, mut f) = (0, 0);
+    for cpu in CPUS {
+        let (a, b) = suite(&probec, elf, cpu)?;
+        p += a;
+        f += b;
+    }
+    Ok((p, f))
+}
