@@ -13,6 +13,9 @@
 //! - `names`   function names under both mangling schemes (part of `test`)
 //! - `stress`  the stress suite alone: 4 CPUs, threads, interrupts, exact
 //!   per-thread counts (part of `test`)
+//! - `serve`   the live-attach pieces of the kernel alone: `serve`'s
+//!   self-checked workload threads, the build-id, UART receive (part of
+//!   `test`)
 //! - `lint`    rustfmt check and clippy -D warnings on every crate, the
 //!   kernel-side ones for their target (first step of `test`)
 mod bench;
@@ -23,6 +26,7 @@ mod live;
 mod names_test;
 mod profile;
 mod qemu;
+mod serve_test;
 mod setup;
 mod stress;
 mod test;
@@ -44,9 +48,10 @@ fn main() -> ExitCode {
         }),
         Some("lint") => lint::run(),
         Some("stress") => test::stress(),
+        Some("serve") => serve_test::standalone(),
         Some("profile") => profile::run(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <setup|kernel|test|demo|bench|examples|profile|names|lint|stress>");
+            eprintln!("usage: cargo xtask <setup|kernel|test|demo|bench|examples|profile|names|lint|stress|serve>");
             return ExitCode::from(2);
         }
     };

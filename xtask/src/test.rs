@@ -178,6 +178,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
     // Every CPU busy with threads, interrupts and preemption: exact
     // per-thread counts from a script (xtask/src/stress.rs).
     total.add(crate::stress::run(&elf)?);
+    // The kernel's live-attach pieces: `serve`'s self-checked threads on
+    // 4 CPUs, its build-id, UART receive (xtask/src/serve_test.rs).
+    total.add(crate::serve_test::run(&elf)?);
     total.add(lines_on_the_kernel(&elf)?);
     // Names under both mangling schemes: this kernel and a legacy copy.
     total.add(crate::names_test::run(&elf)?);

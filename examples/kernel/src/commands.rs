@@ -6,15 +6,18 @@ use crate::embed::script;
 use crate::selftest::{self, bench, demo, diag, probe_every, smp_test, stress, trap_test};
 use crate::workload;
 
-const USAGE: &str = "usage: [xol=step|xol=brk|xol=boost] [frame=gp|frame=full] [tick=HZ] [script=PATH [format=text|json]] selftest | demo | bench | probe-every [WORKLOAD N]... | smp-test [ITERATIONS] | stress THREADS ITERATIONS [CYCLES] | fib N | sha256 N | deflate N | sort N | threads N WORKLOAD ARG";
+const USAGE: &str = "usage: [xol=step|xol=brk|xol=boost] [frame=gp|frame=full] [tick=HZ] [script=PATH [format=text|json]] selftest | demo | bench | probe-every [WORKLOAD N]... | smp-test [ITERATIONS] | stress THREADS ITERATIONS [CYCLES] | fib N | sha256 N | deflate N | sort N | threads N WORKLOAD ARG | serve WORKLOAD ARG [WORKLOAD ARG...]";
 
 /// Run the command, with the probe script of `script=PATH` loaded around
 /// it if there is one (embed/script.rs); returns the exit status.
 pub fn run(cmdline: &CmdLine, entry_el: u64) -> i32 {
-    // `threads` and `stress` check their threads' results against
+    // `threads`, `stress` and `serve` check their threads' results against
     // computations made now, before a script can attach probes.
     let prepared = match cmdline.command.as_deref() {
         Some("threads") => workload::threads::Reference::compute(&cmdline.args).map(Prepared::Threads),
+        Some("serve") => workload::serve::Prepared::compute(&cmdline.args, false).map(Prepared::Serve),
+        // Diagnostic, not in the usage line: `serve`'s threads for SECONDS.
+        Some("serve-test") => workload::serve::Prepared::compute(&cmdline.args, true).map(Prepared::Serve),
         Some("stress") => stress::Prepared::new(&cmdline.args).map(Prepared::Stress),
         _ => Ok(Prepared::Nothing),
     };
@@ -29,6 +32,7 @@ pub fn run(cmdline: &CmdLine, entry_el: u64) -> i32 {
     let command = move |c: &CmdLine| match prepared {
         Prepared::Threads(reference) => workload::threads::run(reference),
         Prepared::Stress(p) => stress::run(p),
+        Prepared::Serve(p) => workload::serve::run(p),
         Prepared::Nothing => run_command(c, entry_el),
     };
     let status = match cmdline.script.as_deref() {
@@ -45,6 +49,7 @@ pub fn run(cmdline: &CmdLine, entry_el: u64) -> i32 {
 enum Prepared {
     Threads(workload::threads::Reference),
     Stress(stress::Prepared),
+    Serve(workload::serve::Prepared),
     Nothing,
 }
 
@@ -75,6 +80,7 @@ fn run_command(cmdline: &CmdLine, entry_el: u64) -> i32 {
         "step-test" => trap_test::step_test(),
         "file-test" => diag::file_test(args),
         "wx-test" => diag::wx_test(),
+        "uart-test" => diag::uart_test(),
         "symbols-test" => selftest::symbols_test::run(cmdline),
         _ => workload::run(command, args).unwrap_or_else(|| {
             println!("refkernel: unknown command '{command}'");

@@ -1,3 +1,4 @@
+pub mod build_id;
 pub mod cpu;
 pub mod gic;
 pub mod layout;

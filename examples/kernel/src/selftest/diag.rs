@@ -1,16 +1,20 @@
 //! Diagnostic commands that exercise the kernel itself: its memory map,
-//! the fatal-exception path, fault-safe reads and host file loading.
+//! the fatal-exception path, fault-safe reads, host file loading and UART
+//! receive.
 
 use alloc::string::String;
+use alloc::vec::Vec;
 use core::arch::asm;
 
 use probec_runtime::{FrameContents, XolMode};
 
 use crate::cmdline::CmdLine;
 use crate::embed::probe_read::{probe_read_u16, probe_read_u32, probe_read_u64, probe_read_u8};
-use crate::{board::cpu, board::layout, board::mmu, board::semihosting, embed::exec_area, embed::extable};
+use crate::{board::build_id, board::cpu, board::layout, board::mmu, board::semihosting, board::time, board::uart};
+use crate::{embed::exec_area, embed::extable};
 
-/// `info`: how the kernel was started and how memory is laid out.
+/// `info`: how the kernel was started, how memory is laid out, and the
+/// kernel's GNU build-id (last line, `build-id: HEX`).
 pub fn info(cmdline: &CmdLine, entry_el: u64) -> i32 {
     let xol = match cmdline.xol_mode {
         XolMode::SingleStep => "step",
@@ -39,6 +43,13 @@ pub fn info(cmdline: &CmdLine, entry_el: u64) -> i32 {
     println!("  heap       {s:#x}..{e:#x}");
     let (s, e) = r(layout::ram());
     println!("  RAM        {s:#x}..{e:#x}, write alias at {:#x}", s + layout::ALIAS_OFFSET);
+    // GNU build-id (board/build_id.rs), as `readelf -n` shows it.
+    let id = build_id::build_id();
+    if id.is_empty() {
+        println!("build-id: none");
+    } else {
+        println!("build-id: {}", build_id::Hex(id));
+    }
     0
 }
 
@@ -130,6 +141,55 @@ pub fn file_test(args: &[String]) -> i32 {
             1
         }
     }
+}
+
+/// The longest line `uart-test` takes.
+const UART_TEST_MAX: usize = 4096;
+
+/// How long `uart-test` waits for its line.
+const UART_TEST_WAIT_NS: u64 = 20_000_000_000;
+
+/// `uart-test`: receive a line on the console UART by polling
+/// [`uart::read_byte`] (what the live-attach agent reads its frames with),
+/// then send it back with [`uart::write_bytes`]:
+///
+/// ```text
+/// uart-test: send a line
+/// uart-test: echo: LINE
+/// uart-test: received N bytes, fnv1a64 0x..., E with errors
+/// ```
+///
+/// The line ends at `\n` or `\r` (not counted). The host must send it after
+/// the first line: the UART's receive FIFO is reset when the kernel
+/// programs the UART at boot. Exit status 1 if no line came within 20 s
+/// or it was longer than 4096 bytes.
+pub fn uart_test() -> i32 {
+    println!("uart-test: send a line");
+    let start = time::now_ns();
+    let mut line = Vec::new();
+    loop {
+        match uart::read_byte() {
+            Some(b'\n' | b'\r') => break,
+            Some(b) if line.len() < UART_TEST_MAX => line.push(b),
+            Some(_) => {
+                println!("uart-test: line longer than {UART_TEST_MAX} bytes");
+                return 1;
+            }
+            None if time::now_ns().wrapping_sub(start) > UART_TEST_WAIT_NS => {
+                println!("uart-test: no line within {} s ({} bytes so far)", UART_TEST_WAIT_NS / 1_000_000_000, line.len());
+                return 1;
+            }
+            None => core::hint::spin_loop(),
+        }
+    }
+    crate::console::with_console(|| {
+        uart::write_bytes(b"uart-test: echo: ");
+        uart::write_bytes(&line);
+        uart::write_bytes(b"\n");
+    });
+    let hash = line.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3));
+    println!("uart-test: received {} bytes, fnv1a64 {hash:#018x}, {} with errors", line.len(), uart::rx_errors());
+    0
 }
 
 /// `wx-test`: kernel text is patched the way the runtime patches it: store

@@ -8,6 +8,7 @@
 //! at every instruction.
 
 mod deflate;
+pub mod serve;
 mod sha256;
 mod sort;
 pub mod threads;

@@ -67,7 +67,7 @@ impl Reference {
 }
 
 /// `fib(N) = F` from an iterative Fibonacci (no calls to probe).
-fn fib_line(n: u64) -> String {
+pub(super) fn fib_line(n: u64) -> String {
     let (mut a, mut b) = (0u64, 1u64);
     for _ in 0..n {
         (a, b) = (b, a.wrapping_add(b));
