@@ -1,12 +1,115 @@
-//! The live-attach agent's home in the reference kernel (placeholder: the
-//! runtime agent is wired in by a later commit).
+//! The live-attach agent on the console UART (docs/live-attach.md): what
+//! an embedder writes to let `probec attach` reach its runtime.
+//!
+//! The reference kernel has one PL011, so the agent shares it with the
+//! console: frames (0x00-delimited COBS) go out whole under the console
+//! lock, so a line of text never splits a frame, and the host's
+//! `probec boot` tells them apart. Everything the host sends is frames.
+//!
+//! The agent runs in the `serve` command's main thread. It polls: while
+//! bytes arrive or output flows it only yields to other threads between
+//! polls (the PL011's receive FIFO holds 16 bytes, so a sleeping reader
+//! would throttle an object transfer to 16 bytes a tick), and when idle
+//! it sleeps one tick.
 
+use crate::board::{build_id, layout, semihosting, uart};
+use crate::embed::{code_area, exec_area};
+use crate::console;
+use crate::embed::symbols::{self, KernelSymbols};
 use crate::sched;
+use crate::workload::serve;
+use probec_runtime::agent::{Agent, AgentConfig, AgentTarget, ByteChannel, Poll};
+use probec_runtime::script::SymbolSource;
+
+/// The console UART as the agent's channel.
+struct Uart;
+
+impl ByteChannel for Uart {
+    fn read(&mut self, buf: &mut [u8]) -> usize {
+        let mut n = 0;
+        while n < buf.len() {
+            match uart::read_byte() {
+                Some(b) => {
+                    buf[n] = b;
+                    n += 1;
+                }
+                None => break,
+            }
+        }
+        n
+    }
+
+    fn write(&mut self, frame: &[u8]) {
+        // Whole frames under the console lock: no text line lands inside.
+        console::with_console(|| uart::write_bytes(frame));
+    }
+}
+
+/// What the agent needs to know about this kernel.
+struct Target {
+    symbols: KernelSymbols,
+}
+
+impl AgentTarget for Target {
+    fn symbols(&self) -> &dyn SymbolSource {
+        &self.symbols
+    }
+
+    fn build_id(&self) -> &[u8] {
+        build_id::build_id()
+    }
+
+    fn counters(&self, f: &mut dyn FnMut(&str, u64, u64)) {
+        serve::for_each_counter(|label, iterations, failures| f(label, iterations, failures));
+    }
+
+    /// The kernel's own code: text up to the runtime's executable area
+    /// (which the runtime rewrites as slots come and go; the differential
+    /// suite's test page after it is not kernel code), without the
+    /// script code area (the loader writes handlers there).
+    fn text_crc(&self) -> Option<u32> {
+        let (start, end) = (layout::text().start, exec_area::start());
+        let code = code_area::range();
+        let mut crc = crc32fast::Hasher::new();
+        for (a, b) in [(start, code.start.clamp(start, end)), (code.end.clamp(start, end), end)] {
+            // SAFETY: [a, b) lies in kernel text, mapped readable for the
+            // kernel's lifetime; it is only read.
+            crc.update(unsafe { core::slice::from_raw_parts(a as *const u8, b - a) });
+        }
+        Some(crc.finalize())
+    }
+
+    fn log(&self, line: core::fmt::Arguments<'_>) {
+        println!("{line}");
+    }
+}
 
 /// Run the agent on the console UART forever (the `serve` command's main
-/// thread ends here).
+/// thread ends here). Symbols come from this kernel's own ELF, read once
+/// through semihosting (argv[0]); an embedder without a host file system
+/// links its symbol table in instead.
 pub fn serve_forever() -> ! {
+    let raw = semihosting::get_cmdline();
+    let symbols = match symbols::own_elf_path(&raw).map(KernelSymbols::load) {
+        Some(Ok(s)) => s,
+        Some(Err(e)) => halt(format_args!("agent: cannot read this kernel's symbols: {e}")),
+        None => halt(format_args!("agent: no argv[0] on the command line: cannot find this kernel's ELF")),
+    };
+    let target = Target { symbols };
+    let mut agent = Agent::new(AgentConfig::default());
+    let mut uart = Uart;
     loop {
-        sched::sleep_until(sched::jiffies() + 1);
+        match agent.poll(&mut uart, &target) {
+            Poll::Busy => sched::yield_now(),
+            Poll::Idle => sched::sleep_until(sched::jiffies() + 1),
+        }
+    }
+}
+
+/// The agent cannot start: say why and keep the workloads running.
+fn halt(why: core::fmt::Arguments<'_>) -> ! {
+    println!("{why}");
+    loop {
+        sched::sleep_until(sched::jiffies() + 1000);
     }
 }

@@ -29,3 +29,9 @@ pub fn init() {
         panic!("probec_runtime::script::set_code_area failed: {e}");
     }
 }
+
+/// Where the area is (the agent leaves it out of its text checksum: the
+/// loader writes handler code here).
+pub fn range() -> core::ops::Range<usize> {
+    region_start()..region_start() + SIZE
+}
