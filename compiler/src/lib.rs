@@ -13,6 +13,7 @@
 
 pub mod asm;
 pub mod ast;
+pub mod boot_cmd;
 pub mod check;
 pub mod cli;
 pub mod decode_cmd;

@@ -2,3 +2,5 @@
 //!
 //! - [`boot`]: `probec boot` — QEMU with the target's serial line on pipes,
 //!   console text to standard output, agent frames to and from TCP clients.
+
+pub mod boot;
