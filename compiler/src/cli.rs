@@ -1,5 +1,5 @@
 //! The command line: `probec FILE -o OUT`, `probec -e 'PROGRAM'`, and
-//! subcommands (`probec decode ...`; later `run`, `lines`).
+//! subcommands (`probec decode ...`, `run`, `lines`, `boot`).
 
 use crate::driver::{self, Emit, Options};
 use crate::lower::Features;
@@ -28,7 +28,9 @@ probec decode d503201f a9bf7bfd
 probec run --kernel refkernel examples/arg_histogram.pr -- fib 20
     run a script on a kernel under QEMU
 probec lines --kernel refkernel refkernel::workload::fib
-    where in fib can kprobe:refkernel::workload::fib+OFFSET go?";
+    where in fib can kprobe:refkernel::workload::fib+OFFSET go?
+probec boot --kernel refkernel --agent tcp:127.0.0.1:4444 -- serve fib 22
+    boot a kernel and keep it running, its agent on a local TCP port";
 
 /// probec: compile probe scripts to arm64 handler objects, like bpftrace for
 /// kernels that are not Linux.
@@ -106,6 +108,8 @@ enum Command {
     Attach(crate::attach_cmd::AttachArgs),
     /// Ask a running target's agent for its status
     Status(crate::status_cmd::StatusArgs),
+    /// Boot a kernel under QEMU and keep it running, its agent on a local TCP port
+    Boot(crate::boot_cmd::BootArgs),
 }
 
 /// Run the command line; returns the exit status.
@@ -135,6 +139,7 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
         Some(Command::Lines(args)) => crate::lines_cmd::main(&args),
         Some(Command::Attach(args)) => crate::attach_cmd::run(&args),
         Some(Command::Status(args)) => crate::status_cmd::run(&args),
+        Some(Command::Boot(args)) => crate::boot_cmd::run(&args),
         None => compile(&cli),
     }
 }

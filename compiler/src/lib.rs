@@ -14,6 +14,7 @@
 pub mod asm;
 pub mod ast;
 pub mod attach_cmd;
+pub mod boot_cmd;
 pub mod build_id;
 pub mod check;
 pub mod cli;

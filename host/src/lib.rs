@@ -1,5 +1,7 @@
 //! The host side of live attach (docs/live-attach.md).
 //!
+//! - [`boot`]: `probec boot` — QEMU with the target's serial line on pipes,
+//!   console text to standard output, agent frames to and from TCP clients.
 //! - [`connection`]: frames over TCP to the target's byte channel.
 //! - [`session`]: a session with the agent: hello, transfer, attach,
 //!   detach, the lease.
@@ -7,6 +9,7 @@
 //!   by the loader's formatter (the same code the target formats with).
 //! - [`status`]: `probec status`.
 
+pub mod boot;
 pub mod connection;
 pub mod output;
 pub mod session;

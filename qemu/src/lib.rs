@@ -7,14 +7,21 @@
 //! kernel reads its command line and files from the host and gives its exit
 //! status back (which becomes QEMU's). A run has a deadline: a kernel that
 //! hangs is killed, so neither a user nor the test suite waits forever.
+//!
+//! [`run`] boots, follows the console and waits. [`spawn`] boots and hands
+//! back the serial line as two pipes (`probec boot`, which shares the line
+//! between the console and the target's agent: docs/live-attach.md) with a
+//! [`Target`] that waits with a deadline and kills QEMU when dropped.
 
 mod console;
+mod spawn;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub use console::Console;
+pub use spawn::{spawn, Exit, Spawned, Target};
 
 /// The QEMU binary: `$PROBEC_QEMU` if set (a stand-in in tests, another
 /// build of QEMU), else `qemu-system-aarch64` on `PATH`.
@@ -34,6 +41,23 @@ pub enum Stderr {
     Inherit,
 }
 
+/// How the board's serial line (the PL011) meets the host.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum Serial {
+    /// `-nographic`: the serial line on QEMU's standard input and output
+    /// through a `mon:stdio` multiplexer, which also carries the QEMU
+    /// monitor: Ctrl-A (0x01) starts an escape (`Ctrl-A x` quits QEMU), so
+    /// bytes the host sends are not all delivered. Fine for a console.
+    #[default]
+    Nographic,
+    /// `-display none -monitor none -chardev stdio,id=serial0,signal=off
+    /// -serial chardev:serial0`: the serial line alone on QEMU's standard
+    /// input and output, every byte value passed through unchanged in both
+    /// directions (0x00 and 0x01 included); no monitor, no signals from
+    /// the line. For a binary protocol on the line (`probec boot`).
+    Pipes,
+}
+
 /// Options of a run beyond the kernel, CPU and command line.
 #[derive(Clone, Debug, Default)]
 pub struct Options {
@@ -43,6 +67,8 @@ pub struct Options {
     pub console: Console,
     /// What happens to QEMU's standard error.
     pub stderr: Stderr,
+    /// How the serial line is connected.
+    pub serial: Serial,
     /// CPUs (`-smp N`); 0 means QEMU's default, one CPU.
     pub smp: u32,
     /// More QEMU arguments (tracing options, for example).
@@ -91,8 +117,14 @@ impl std::error::Error for LaunchError {}
 /// line `append` (argv[0], which semihosting prepends, is the kernel's path).
 pub fn command(qemu: &Path, kernel: &Path, cpu: &str, append: &str, opts: &Options) -> Command {
     let mut cmd = Command::new(qemu);
-    cmd.args(["-M", MACHINE, "-cpu", cpu, "-m", "256M", "-nographic", "-no-reboot"])
-        .args(["-semihosting-config", "enable=on,target=native"]);
+    cmd.args(["-M", MACHINE, "-cpu", cpu, "-m", "256M"]);
+    match opts.serial {
+        Serial::Nographic => cmd.arg("-nographic"),
+        Serial::Pipes => {
+            cmd.args(["-display", "none", "-monitor", "none", "-chardev", "stdio,id=serial0,signal=off", "-serial", "chardev:serial0"])
+        }
+    };
+    cmd.arg("-no-reboot").args(["-semihosting-config", "enable=on,target=native"]);
     if opts.smp > 0 {
         cmd.args(["-smp", &opts.smp.to_string()]);
     }
@@ -139,23 +171,12 @@ pub fn run(kernel: &Path, cpu: &str, append: &str, timeout: Duration, opts: &Opt
             text
         })
     });
-    let start = Instant::now();
-    let waited = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Ok((status.code(), false)),
-            Ok(None) if start.elapsed() > timeout => {
-                let _ = child.kill();
-                let _ = child.wait();
-                break Ok((None, true));
-            }
-            Ok(None) => std::thread::sleep(POLL),
-            Err(error) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                break Err(LaunchError::Wait { binary: qemu.clone(), error });
-            }
-        }
-    };
+    let deadline = Instant::now() + timeout;
+    let waited = Target::new(child, qemu).wait(Some(deadline), || false).map(|exit| match exit {
+        Exit::Status(code) => (Some(code), false),
+        Exit::TimedOut => (None, true),
+        Exit::Signal(_) | Exit::Stopped => (None, false),
+    });
     let mut output = console.join().unwrap_or_default();
     let stderr = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
     let (status, timed_out) = waited?;

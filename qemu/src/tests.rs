@@ -63,3 +63,80 @@ fn a_missing_qemu_is_an_error_that_says_what_to_install() {
     let msg = err.to_string();
     assert!(msg.starts_with("cannot start /nonexistent/qemu-system-aarch64: ") && msg.contains("qemu-system-arm"), "{msg}");
 }
+
+#[test]
+fn pipes_put_the_serial_line_alone_on_stdio() {
+    let qemu = fake("pipes", "for a in \"$@\"; do printf 'arg: %s\\n' \"$a\"; done");
+    let o = Options { serial: Serial::Pipes, ..opts(qemu) };
+    let run = run(Path::new("/k/kernel"), "max", "fib 10", Duration::from_secs(30), &o).unwrap();
+    let args: Vec<&str> = run.output.lines().filter_map(|l| l.strip_prefix("arg: ")).collect();
+    let want = "-M virt,gic-version=3 -cpu max -m 256M -display none -monitor none -chardev stdio,id=serial0,signal=off -serial chardev:serial0 -no-reboot -semihosting-config enable=on,target=native -kernel /k/kernel -append fib 10";
+    assert_eq!(args.join(" "), want);
+}
+
+/// Read all of `from` on a thread.
+fn read_all(mut from: impl std::io::Read + Send + 'static) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut all = Vec::new();
+        let _ = from.read_to_end(&mut all);
+        all
+    })
+}
+
+#[test]
+fn spawn_passes_every_byte_value_both_ways_and_returns_the_status() {
+    // `cat` is a serial line that echoes; the status comes after stdin ends.
+    let qemu = fake("spawn-echo", "cat\nexit 5");
+    let o = Options { serial: Serial::Pipes, ..opts(qemu) };
+    let mut s = spawn(Path::new("k"), "cortex-a57", "", &o).unwrap();
+    let out = read_all(s.stdout);
+    let bytes: Vec<u8> = (0..=255u8).chain([0, 1, b'x', 0]).collect();
+    std::io::Write::write_all(&mut s.stdin, &bytes).unwrap();
+    drop(s.stdin);
+    assert_eq!(s.target.wait(Some(Instant::now() + Duration::from_secs(30)), || false).unwrap(), Exit::Status(5));
+    assert_eq!(out.join().unwrap(), bytes);
+}
+
+#[test]
+fn spawn_kills_at_the_deadline_on_a_stop_request_and_when_dropped() {
+    let qemu = fake("spawn-hang", "exec sleep 60");
+    let o = Options { serial: Serial::Pipes, ..opts(qemu) };
+    let start = Instant::now();
+    let mut s = spawn(Path::new("k"), "cortex-a57", "", &o).unwrap();
+    assert_eq!(s.target.wait(Some(Instant::now() + Duration::from_millis(200)), || false).unwrap(), Exit::TimedOut);
+    let mut s2 = spawn(Path::new("k"), "cortex-a57", "", &o).unwrap();
+    let asked = std::sync::atomic::AtomicU32::new(0);
+    let stop = || asked.fetch_add(1, std::sync::atomic::Ordering::Relaxed) >= 3;
+    assert_eq!(s2.target.wait(None, stop).unwrap(), Exit::Stopped);
+    // Dropped: killed, so its stdout ends.
+    let s3 = spawn(Path::new("k"), "cortex-a57", "", &o).unwrap();
+    let out = read_all(s3.stdout);
+    drop(s3.target);
+    assert_eq!(out.join().unwrap(), b"");
+    assert!(start.elapsed() < Duration::from_secs(20));
+    drop((s.stdin, s2.stdin));
+}
+
+#[test]
+fn a_target_killed_by_a_signal_says_which() {
+    let qemu = fake("spawn-signal", "kill -TERM $$");
+    let o = Options { serial: Serial::Pipes, ..opts(qemu) };
+    let mut s = spawn(Path::new("k"), "cortex-a57", "", &o).unwrap();
+    assert_eq!(s.target.wait(Some(Instant::now() + Duration::from_secs(30)), || false).unwrap(), Exit::Signal(15));
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_spawned_target_dies_with_the_thread_that_spawned_it() {
+    // What makes QEMU go when its caller is killed with SIGKILL: the
+    // parent-death signal, which Linux sends when the spawning thread ends.
+    let qemu = fake("spawn-orphan", "exec sleep 60");
+    let o = Options { serial: Serial::Pipes, ..opts(qemu) };
+    let s = std::thread::spawn(move || spawn(Path::new("k"), "cortex-a57", "", &o).unwrap()).join().unwrap();
+    let start = Instant::now();
+    let out = read_all(s.stdout);
+    assert_eq!(out.join().unwrap(), b"");
+    assert!(start.elapsed() < Duration::from_secs(20));
+    let mut target = s.target;
+    assert_eq!(target.wait(None, || false).unwrap(), Exit::Signal(9));
+}
