@@ -37,7 +37,7 @@ pub struct AttachArgs {
     #[arg(long, value_name = "KERNEL")]
     pub kernel: Option<PathBuf>,
 
-    /// Detach after this many seconds (default: at Ctrl-C or exit())
+    /// Detach after this many seconds attached (default: at Ctrl-C or exit())
     #[arg(long, value_name = "SECS")]
     pub timeout: Option<f64>,
 
@@ -178,7 +178,10 @@ pub fn run(args: &AttachArgs) -> i32 {
         }
     }
     let id = script.expect("attached");
-    let deadline = args.timeout.map(|s| started + Duration::from_secs_f64(s.max(0.0)));
+    // The timeout is the time attached (`--timeout 2`: trace for 2 s), not
+    // counting compile and transfer.
+    let attached_at = Instant::now();
+    let deadline = args.timeout.map(|s| attached_at + Duration::from_secs_f64(s.max(0.0)));
     loop {
         if INTERRUPTED.load(Ordering::SeqCst) || exit_seen || deadline.is_some_and(|d| Instant::now() >= d) {
             break;

@@ -16,6 +16,8 @@
 //! - `serve`   the live-attach pieces of the kernel alone: `serve`'s
 //!   self-checked workload threads, the build-id, UART receive (part of
 //!   `test`)
+//! - `live`    the live-attach suite alone: `probec boot`, `probec attach`,
+//!   the agent's fault list, on both CPU models (part of `test`)
 //! - `lint`    rustfmt check and clippy -D warnings on every crate, the
 //!   kernel-side ones for their target (first step of `test`)
 mod bench;
@@ -49,6 +51,7 @@ fn main() -> ExitCode {
         Some("lint") => lint::run(),
         Some("stress") => test::stress(),
         Some("serve") => serve_test::standalone(),
+        Some("live") => live::standalone(),
         Some("profile") => profile::run(&args[1..]),
         _ => {
             eprintln!("usage: cargo xtask <setup|kernel|test|demo|bench|examples|profile|names|lint|stress|serve>");

@@ -181,6 +181,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
     // The kernel's live-attach pieces: `serve`'s self-checked threads on
     // 4 CPUs, its build-id, UART receive (xtask/src/serve_test.rs).
     total.add(crate::serve_test::run(&elf)?);
+    // Live attach: one running target, scripts attached and detached by
+    // `probec attach`, the fault list thrown at its agent
+    // (xtask/src/live.rs).
+    total.add(crate::live::run(&elf)?);
     total.add(lines_on_the_kernel(&elf)?);
     // Names under both mangling schemes: this kernel and a legacy copy.
     total.add(crate::names_test::run(&elf)?);

@@ -110,6 +110,11 @@ pub struct Agent {
 /// How long after the last byte a half-received frame keeps `poll` busy.
 const MID_FRAME_NS: u64 = 50_000_000;
 
+/// Records taken from each CPU's ring per poll: about a frame's worth,
+/// so requests (a ping, a detach) are read between frames even while
+/// handlers fill the rings faster than the line empties them.
+const DRAIN_BUDGET: usize = 64;
+
 /// Bytes read from the channel per poll step.
 const READ_CHUNK: usize = 256;
 
@@ -281,6 +286,13 @@ impl Agent {
                 self.send(chan, session, &Event::Ack { request: ty::BYE, value: 0 });
             }
         }
+        // The lease runs from the end of the request: an attach or detach
+        // that took long (grace periods on a busy target) is the agent's
+        // time, not silence of the host.
+        let now = Self::now_ns();
+        if let Some(s) = self.session.as_mut().filter(|s| s.id == session) {
+            s.heard_ns = now;
+        }
     }
 
     fn hello(&mut self, chan: &mut dyn ByteChannel, target: &dyn AgentTarget, version: u16, nonce: u32, lease_ms: u32, now: u64) {
@@ -393,7 +405,7 @@ impl Agent {
         for a in s.scripts.iter_mut() {
             let mut sink =
                 StreamSink { out: &mut self.out, chan, session: s.id, script: a.id.to_raw(), pending: &mut self.pending, records: 0 };
-            let _ = script::drain_to(a.id, &mut sink);
+            let _ = script::drain_to(a.id, &mut sink, DRAIN_BUDGET);
             sink.flush();
             if !a.exit_sent && script::exit_requested(a.id) {
                 a.exit_sent = true;

@@ -185,17 +185,18 @@ fn check_context() -> Result<&'static Runtime, LoadError> {
 pub fn drain(id: ScriptId, out: &mut dyn fmt::Write, format: OutputFormat) -> fmt::Result {
     let mut reg = REGISTRY.lock();
     match reg.get(id) {
-        Some(s) => report::drain(&s.state, &mut s.lost_reported, &mut Formatter::new(format, &s.maps, &s.formats, out)),
+        Some(s) => report::drain(&s.state, &mut s.lost_reported, &mut Formatter::new(format, &s.maps, &s.formats, out), usize::MAX),
         None => Ok(()),
     }
 }
 
-/// Pass the script's pending output to `sink` (what [`drain`] formats).
-/// An unknown id passes nothing.
-pub fn drain_to(id: ScriptId, sink: &mut dyn Sink) -> fmt::Result {
+/// Pass the script's pending output to `sink` (what [`drain`] formats),
+/// at most `budget` records from each CPU's ring. An unknown id passes
+/// nothing.
+pub fn drain_to(id: ScriptId, sink: &mut dyn Sink, budget: usize) -> fmt::Result {
     let mut reg = REGISTRY.lock();
     match reg.get(id) {
-        Some(s) => report::drain(&s.state, &mut s.lost_reported, sink),
+        Some(s) => report::drain(&s.state, &mut s.lost_reported, sink, budget),
         None => Ok(()),
     }
 }

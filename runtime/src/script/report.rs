@@ -16,11 +16,14 @@ use core::fmt;
 use core::sync::atomic::Ordering;
 use probec_loader::output::Sink;
 
-/// Pass every pending record to `sink`, then report newly lost records
-/// per CPU.
-pub(crate) fn drain(state: &ScriptState, lost_reported: &mut Vec<u64>, sink: &mut dyn Sink) -> fmt::Result {
+/// Pass pending records to `sink` — at most `budget` from each CPU's
+/// ring, so a caller that must also listen (the agent) is never stuck
+/// draining rings that handlers keep filling — then report newly lost
+/// records per CPU.
+pub(crate) fn drain(state: &ScriptState, lost_reported: &mut Vec<u64>, sink: &mut dyn Sink, budget: usize) -> fmt::Result {
     for ring in state.rings.iter() {
-        while let Some(rec) = ring.read() {
+        for _ in 0..budget {
+            let Some(rec) = ring.read() else { break };
             match RecordKind::from_raw(rec.kind) {
                 Some(RecordKind::Printf) => sink.printf(rec.id, &rec.payload)?,
                 Some(RecordKind::PrintMap) => {
@@ -60,7 +63,7 @@ pub(crate) fn finish(s: &mut Script, sink: &mut dyn Sink) -> fmt::Result {
 /// [`finish`] with the map descriptors taken out of the script (a
 /// formatter sink borrows them).
 pub(crate) fn finish_with(s: &mut Script, maps: &[MapSpec], sink: &mut dyn Sink) -> fmt::Result {
-    drain(&s.state, &mut s.lost_reported, sink)?;
+    drain(&s.state, &mut s.lost_reported, sink, usize::MAX)?;
     let mut order: Vec<usize> = (0..maps.len()).collect();
     order.sort_by(|&a, &b| maps[a].name.cmp(&maps[b].name));
     for i in order {

@@ -29,6 +29,7 @@ const ICR: usize = 0x44;
 const FR_BUSY: u32 = 1 << 3;
 const FR_RXFE: u32 = 1 << 4;
 const FR_TXFF: u32 = 1 << 5;
+const FR_TXFE: u32 = 1 << 7;
 const LCR_H_FEN: u32 = 1 << 4;
 const LCR_H_WLEN_8: u32 = 0b11 << 5;
 const CR_UARTEN: u32 = 1 << 0;
@@ -88,11 +89,22 @@ pub fn write_str(s: &str) {
 /// as text), waiting while the transmit FIFO is full. Does not hold the
 /// console: a caller that must not interleave with `print!` output from
 /// other CPUs takes it (`console::with_console`).
+///
+/// Waits for an empty FIFO (FR.TXFE) once per 16 bytes, the PL011's FIFO
+/// depth, instead of testing FR.TXFF before every byte: half the MMIO
+/// accesses, which under QEMU (each one an exit to the device model)
+/// roughly doubles the agent's throughput.
 pub fn write_bytes(bytes: &[u8]) {
-    for &b in bytes {
-        write_byte(b);
+    for chunk in bytes.chunks(TX_FIFO_DEPTH) {
+        while read(FR) & FR_TXFE == 0 {}
+        for &b in chunk {
+            write(DR, b as u32);
+        }
     }
 }
+
+/// The PL011's transmit FIFO holds 16 bytes (32 from r1p5 on).
+const TX_FIFO_DEPTH: usize = 16;
 
 /// The next received byte, if the receive FIFO holds one (FR.RXFE clear);
 /// never waits. Polled: the UART's receive interrupts stay masked.

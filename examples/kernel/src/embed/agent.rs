@@ -13,9 +13,9 @@
 //! it sleeps one tick.
 
 use crate::board::{build_id, layout, semihosting, uart};
-use crate::embed::{code_area, exec_area};
 use crate::console;
 use crate::embed::symbols::{self, KernelSymbols};
+use crate::embed::{code_area, exec_area};
 use crate::sched;
 use crate::workload::serve;
 use probec_runtime::agent::{Agent, AgentConfig, AgentTarget, ByteChannel, Poll};
