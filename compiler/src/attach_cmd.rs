@@ -10,11 +10,11 @@
 use crate::exit::{EXIT_OK, EXIT_SCRIPT, EXIT_USAGE};
 use crate::script_compile::{compile, Format};
 use probec_host::connection::{parse_address, Connection};
-use probec_host::output::{Reassembly, Specs};
+use probec_host::lines::{LineKind, LineOut};
+use probec_host::output::Specs;
 use probec_host::session::{HostError, Session};
-use probec_loader::output::{Formatter, Sink};
-use probec_wire::msg::Event;
-use std::io::Write as _;
+use probec_host::trace::Trace;
+use probec_loader::output::{Format as OutputFormat, Formatter};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -68,15 +68,13 @@ fn fail(msg: impl std::fmt::Display) -> i32 {
     EXIT_SCRIPT
 }
 
-/// Standard output as a `fmt::Write` that flushes at every write: output
-/// of a live script should appear as it happens.
-struct Stdout;
-
-impl std::fmt::Write for Stdout {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        let mut out = std::io::stdout().lock();
-        out.write_all(s.as_bytes()).and_then(|_| out.flush()).map_err(|_| std::fmt::Error)
-    }
+/// bpftrace's first line: `Attaching N probes...` (BEGIN and END count).
+pub fn attaching_line(format: OutputFormat, probes: u32) {
+    let line = match format {
+        OutputFormat::Text => format!("Attaching {probes} probe{}...\n", if probes == 1 { "" } else { "s" }),
+        OutputFormat::Json => format!("{{\"type\": \"attached_probes\", \"data\": {{\"probes\": {probes}}}}}\n"),
+    };
+    let _ = std::fmt::Write::write_str(&mut LineOut::new(LineKind::Plain), &line);
 }
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
@@ -123,7 +121,7 @@ pub fn run(args: &AttachArgs) -> i32 {
         Ok(c) => c,
         Err(e) => return fail(format!("cannot connect to {}: {e}", args.agent)),
     };
-    let mut session = match Session::open(conn, args.lease_ms) {
+    let session = match Session::open(conn, args.lease_ms) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
@@ -138,85 +136,33 @@ pub fn run(args: &AttachArgs) -> i32 {
             ));
         }
     }
-    let format = match args.format {
-        Format::Text => probec_loader::output::Format::Text,
-        Format::Json => probec_loader::output::Format::Json,
-    };
-    let mut stdout = Stdout;
+    let format = args.format.output();
+    let mut stdout = LineOut::new(LineKind::Plain);
     let mut formatter = Formatter::new(format, &specs.maps, &specs.formats, &mut stdout);
-    let mut reassembly = Reassembly::default();
-    let mut script = None;
-    let mut exit_seen = false;
-    let mut broken = None;
-    {
-        let mut on_event = |ev: &Event<'_>| {
-            if let Event::Exit { script: s } = ev {
-                exit_seen |= Some(*s) == script;
-            }
-            let _ = reassembly.on_event(&specs, ev, &mut formatter as &mut dyn Sink);
-        };
-        match session.attach(&object, &mut on_event) {
-            Ok((id, probes)) => {
-                script = Some(id);
-                match format {
-                    probec_loader::output::Format::Text => println!("Attaching {probes} probe{}...", if probes == 1 { "" } else { "s" }),
-                    probec_loader::output::Format::Json => {
-                        println!("{{\"type\": \"attached_probes\", \"data\": {{\"probes\": {probes}}}}}")
-                    }
-                }
-                if std::env::var_os("PROBEC_ATTACH_TIMING").is_some() {
-                    eprintln!("probec attach: attached in {:.1} ms", started.elapsed().as_secs_f64() * 1e3);
-                }
-            }
-            Err(e) => {
-                let _ = session.bye(&mut |_| {});
-                return fail(match e {
-                    HostError::Refused { message, .. } => format!("the target refused the script: {message}"),
-                    e => e.to_string(),
-                });
-            }
+    let mut trace = match Trace::attach(session, &object, &specs, &mut formatter) {
+        Ok(t) => t,
+        Err((session, e)) => {
+            let _ = session.bye(&mut |_| {});
+            return fail(match e {
+                HostError::Refused { message, .. } => format!("the target refused the script: {message}"),
+                e => e.to_string(),
+            });
         }
+    };
+    attaching_line(format, trace.probes);
+    if std::env::var_os("PROBEC_ATTACH_TIMING").is_some() {
+        eprintln!("probec attach: attached in {:.1} ms", started.elapsed().as_secs_f64() * 1e3);
     }
-    let id = script.expect("attached");
     // The timeout is the time attached (`--timeout 2`: trace for 2 s), not
     // counting compile and transfer.
-    let attached_at = Instant::now();
-    let deadline = args.timeout.map(|s| attached_at + Duration::from_secs_f64(s.max(0.0)));
-    loop {
-        if INTERRUPTED.load(Ordering::SeqCst) || exit_seen || deadline.is_some_and(|d| Instant::now() >= d) {
-            break;
-        }
-        if let Err(e) = session.keep_lease() {
-            broken = Some(e);
-            break;
-        }
-        match session.next(Instant::now() + Duration::from_millis(50)) {
-            Ok(Some(p)) => {
-                if let Ok((_, ev)) = Event::decode(&p) {
-                    if let Event::Exit { script: s } = ev {
-                        exit_seen |= s == id;
-                    }
-                    let _ = reassembly.on_event(&specs, &ev, &mut formatter);
-                }
-            }
-            Ok(None) => {}
-            Err(e) => {
-                broken = Some(e);
-                break;
-            }
+    let deadline = args.timeout.map(|s| Instant::now() + Duration::from_secs_f64(s.max(0.0)));
+    while !INTERRUPTED.load(Ordering::SeqCst) && !trace.exit_requested && deadline.is_none_or(|d| Instant::now() < d) {
+        if let Err(e) = trace.pump(Duration::from_millis(50)) {
+            return fail(format!("{e}; the agent detaches the script when this host's lease lapses"));
         }
     }
-    if let Some(e) = broken {
-        return fail(format!("{e}; the agent detaches the script when this host's lease lapses"));
-    }
-    let mut on_event = |ev: &Event<'_>| {
-        let _ = reassembly.on_event(&specs, ev, &mut formatter);
-    };
-    if let Err(e) = session.detach(id, &mut on_event) {
+    if let Err(e) = trace.finish() {
         return fail(format!("detaching: {e}"));
-    }
-    if let Err(e) = session.bye(&mut on_event) {
-        return fail(format!("ending the session: {e}"));
     }
     EXIT_OK
 }

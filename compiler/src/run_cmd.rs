@@ -1,25 +1,38 @@
 //! `probec run --kernel KERNEL [--cpu NAME] [--smp N] [--format text|json] SCRIPT|-e PROGRAM [-- KERNEL ARGS]`
 //!
-//! Compile the script, boot KERNEL under `qemu-system-aarch64 -M virt` with
-//! the object, stream the target's console to stdout, and exit with the
-//! target's exit status.
+//! Compile the script, boot KERNEL under `qemu-system-aarch64 -M virt`,
+//! attach the script through the kernel's agent, let the kernel run the
+//! command in KERNEL ARGS (a workload: `fib 20`) with it attached while
+//! its output streams in, detach when the command finishes (END runs, the
+//! maps are printed) and exit with the target's exit status.
 //!
-//! The object reaches the kernel by the loading convention of the reference
-//! kernel (docs/reference-kernel.md): the command line QEMU hands over with
-//! semihosting is
+//! It is the live-attach path (`probec boot` + `probec attach`) in one
+//! command, so output reaches the user one way only: formatted here, from
+//! the object's descriptors. The kernel learns that a host will attach
+//! from its command line (docs/reference-kernel.md, "The loading
+//! convention"):
 //!
 //! ```text
-//! KERNEL script=/tmp/probec-run-….o format=text KERNEL ARGS...
+//! KERNEL script=agent KERNEL ARGS...
 //! ```
 //!
-//! and the kernel reads the object from the host through semihosting, loads
-//! and attaches it (BEGIN runs), runs the command in KERNEL ARGS (a
-//! workload: `fib 20`), detaches (END runs, maps are printed) and exits with
-//! the command's status through semihosting, which becomes QEMU's.
+//! The target's console goes to standard output as it is (text) or as
+//! `{"type": "console", "data": LINE}` records (`--format json`: every line
+//! of standard output is JSON).
 
 use crate::exit::{EXIT_SCRIPT, EXIT_USAGE};
-use std::path::{Path, PathBuf};
+use probec_host::boot;
+use probec_host::connection::Connection;
+use probec_host::lines::{LineKind, LineOut};
+use probec_host::output::Specs;
+use probec_host::session::{HostError, Session};
+use probec_host::trace::Trace;
+use probec_loader::output::{Format as OutputFormat, Formatter};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
+use std::time::Instant;
 
 pub use crate::script_compile::Format;
 
@@ -82,28 +95,15 @@ fn compile(args: &RunArgs) -> Result<Vec<u8>, i32> {
     crate::script_compile::compile("probec run", args.program.as_deref(), args.file.as_deref(), &args.target_features, None)
 }
 
-/// The kernel command line after argv[0]: the loading convention's options,
-/// then the user's words.
-pub fn kernel_command_line(object: &Path, format: Format, kernel_args: &[String]) -> String {
-    let format = match format {
-        Format::Text => "text",
-        Format::Json => "json",
-    };
-    let mut line = format!("script={} format={format}", object.display());
+/// The kernel command line after argv[0]: the loading convention's
+/// option, then the user's words.
+pub fn kernel_command_line(kernel_args: &[String]) -> String {
+    let mut line = String::from("script=agent");
     for a in kernel_args {
         line.push(' ');
         line.push_str(a);
     }
     line
-}
-
-/// A temporary object file, removed when dropped.
-struct TempObject(PathBuf);
-
-impl Drop for TempObject {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
 }
 
 /// `probec run`; returns the exit status.
@@ -124,41 +124,109 @@ pub fn run(args: &RunArgs) -> i32 {
         Ok(o) => o,
         Err(status) => return status,
     };
-    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let temp = TempObject(std::env::temp_dir().join(format!("probec-run-{}-{n}.o", std::process::id())));
-    let temp_path = std::path::absolute(&temp.0).unwrap_or_else(|_| temp.0.clone());
-    if temp_path.to_string_lossy().contains(char::is_whitespace) {
-        return usage(&format!("the temporary directory {} contains spaces; set TMPDIR", temp_path.display()));
-    }
-    if let Err(e) = std::fs::write(&temp.0, &object) {
-        return usage(&format!("cannot write {}: {e}", temp.0.display()));
-    }
-    let append = kernel_command_line(&temp_path, args.format, &args.kernel_args);
-    boot(&kernel, &args.cpu, args.smp, &append, Duration::from_secs(args.timeout))
-}
-
-/// Boot `kernel` with `-append append`, stream its console to stdout,
-/// return its exit status (1 if it was killed or QEMU failed).
-fn boot(kernel: &Path, cpu: &str, smp: u32, append: &str, timeout: Duration) -> i32 {
-    let opts =
-        probec_qemu::Options { console: probec_qemu::Console::Stream, stderr: probec_qemu::Stderr::Inherit, smp, ..Default::default() };
-    match probec_qemu::run(kernel, cpu, append, timeout, &opts) {
-        Err(e) => {
+    let specs = match Specs::of_object(&object) {
+        Ok(s) => s,
+        Err(e) => return fail(format!("the compiled object does not read back: {e}")),
+    };
+    let timeout = Duration::from_secs(args.timeout);
+    let deadline = Instant::now() + timeout;
+    let config = boot::Config {
+        kernel,
+        cpu: args.cpu.clone(),
+        smp: args.smp,
+        append: kernel_command_line(&args.kernel_args),
+        agent: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        timeout: None,
+        qemu: None,
+    };
+    let console_kind = match args.format {
+        Format::Text => LineKind::Plain,
+        Format::Json => LineKind::JsonConsole,
+    };
+    let booted = match boot::start(&config, Box::new(LineOut::new(console_kind))) {
+        Ok(b) => b,
+        Err(e) => return fail(e),
+    };
+    let agent = booted.agent();
+    let stop = Arc::new(AtomicBool::new(false));
+    let stop_waiter = stop.clone();
+    let waiter = std::thread::spawn(move || booted.wait(Some(deadline), move || stop_waiter.load(Ordering::SeqCst)));
+    let traced = trace(&object, &specs, args.format.output(), agent, deadline);
+    if let Err(e) = &traced {
+        // Past the deadline the waiter kills the target and says so.
+        if !waiter.is_finished() && Instant::now() < deadline {
             eprintln!("probec run: {e}");
-            EXIT_SCRIPT
+            stop.store(true, Ordering::SeqCst);
         }
-        Ok(run) if run.timed_out => {
+    }
+    match waiter.join() {
+        Ok(Ok(probec_qemu::Exit::Status(code))) => {
+            if let Err(e) = traced {
+                if code == 0 {
+                    // The target exited "successfully" without the script
+                    // having run: not a success.
+                    eprintln!("probec run: the target exited before the script ran to its end ({e})");
+                    return EXIT_SCRIPT;
+                }
+            }
+            code
+        }
+        Ok(Ok(probec_qemu::Exit::TimedOut)) => {
             eprintln!("probec run: the target did not exit within {} s; killed it", timeout.as_secs());
             EXIT_SCRIPT
         }
-        Ok(probec_qemu::Run { status: Some(code), .. }) => code,
-        Ok(_) => {
-            eprintln!("probec run: {} was killed by a signal", probec_qemu::binary().display());
+        Ok(Ok(probec_qemu::Exit::Signal(sig))) => {
+            eprintln!("probec run: {} was killed by signal {sig}", probec_qemu::binary().display());
             EXIT_SCRIPT
         }
+        Ok(Ok(probec_qemu::Exit::Stopped)) => EXIT_SCRIPT,
+        Ok(Err(e)) => fail(e),
+        Err(_) => fail("the thread following the target panicked"),
     }
 }
+
+fn fail(msg: impl std::fmt::Display) -> i32 {
+    eprintln!("probec run: {msg}");
+    EXIT_SCRIPT
+}
+
+/// Attach `object` through the agent at `agent`, stream until the
+/// target's command finishes, detach and end the session.
+fn trace(object: &[u8], specs: &Specs, format: OutputFormat, agent: std::net::SocketAddr, deadline: Instant) -> Result<(), String> {
+    let conn = Connection::connect(&agent.to_string(), Duration::from_secs(5))
+        .map_err(|e| format!("cannot connect to the target's agent: {e}"))?;
+    // The kernel is still booting: say hello until its agent answers.
+    let session = Session::open_retrying(conn, LEASE_MS, deadline, Duration::from_millis(500)).map_err(|e| e.to_string())?;
+    let mut stdout = LineOut::new(LineKind::Plain);
+    let mut formatter = Formatter::new(format, &specs.maps, &specs.formats, &mut stdout);
+    let mut trace = match Trace::attach(session, object, specs, &mut formatter) {
+        Ok(t) => t,
+        Err((session, e)) => {
+            let _ = session.bye(&mut |_| {});
+            return Err(match e {
+                HostError::Refused { message, .. } => format!("the target refused the script: {message}"),
+                e => e.to_string(),
+            });
+        }
+    };
+    crate::attach_cmd::attaching_line(format, trace.probes);
+    let never = || false;
+    // A handler's exit() detaches at once (the command runs on to its
+    // end); otherwise the script stays attached until the command ends.
+    while trace.finished.is_none() && !trace.exit_requested {
+        trace.pump(Duration::from_millis(50)).map_err(|e| e.to_string())?;
+        if Instant::now() >= deadline {
+            return Err("timed out".into());
+        }
+    }
+    trace.detach().map_err(|e| format!("detaching: {e}"))?;
+    trace.wait_finished(Some(deadline), &never).map_err(|e| e.to_string())?;
+    trace.finish().map_err(|e| format!("ending the session: {e}"))
+}
+
+/// The lease `probec run` asks for: its target does nothing else, but a
+/// host that dies must not leave it waiting long.
+const LEASE_MS: u32 = 5000;
 
 #[cfg(test)]
 mod tests {
@@ -166,8 +234,7 @@ mod tests {
 
     #[test]
     fn command_line_puts_the_convention_first() {
-        let line = kernel_command_line(Path::new("/tmp/x.o"), Format::Json, &["xol=brk".into(), "fib".into(), "20".into()]);
-        assert_eq!(line, "script=/tmp/x.o format=json xol=brk fib 20");
-        assert_eq!(kernel_command_line(Path::new("/tmp/y.o"), Format::Text, &[]), "script=/tmp/y.o format=text");
+        assert_eq!(kernel_command_line(&["xol=brk".into(), "fib".into(), "20".into()]), "script=agent xol=brk fib 20");
+        assert_eq!(kernel_command_line(&[]), "script=agent");
     }
 }

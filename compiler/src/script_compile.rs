@@ -14,6 +14,16 @@ pub enum Format {
     Json,
 }
 
+impl Format {
+    /// As the output formatter names it.
+    pub fn output(self) -> probec_loader::output::Format {
+        match self {
+            Format::Text => probec_loader::output::Format::Text,
+            Format::Json => probec_loader::output::Format::Json,
+        }
+    }
+}
+
 /// Compile for `probec attach`/`run`: diagnostics on stderr; `Err` is the
 /// exit status.
 pub fn compile(

@@ -8,9 +8,14 @@
 //! - [`output`]: a script's streamed events back into output, formatted
 //!   by the loader's formatter (the same code the target formats with).
 //! - [`status`]: `probec status`.
+//! - [`trace`]: one script through a session, for `probec attach` and
+//!   `probec run`.
+//! - [`lines`]: whole lines on standard output, console lines as JSON.
 
 pub mod boot;
 pub mod connection;
+pub mod lines;
 pub mod output;
 pub mod session;
 pub mod status;
+pub mod trace;

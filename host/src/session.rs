@@ -93,32 +93,43 @@ pub fn nonce() -> u32 {
 
 impl Session {
     /// Say hello on `conn`, asking for a lease of `lease_ms`.
-    pub fn open(mut conn: Connection, lease_ms: u32) -> Result<Session, HostError> {
+    pub fn open(conn: Connection, lease_ms: u32) -> Result<Session, HostError> {
+        Session::open_retrying(conn, lease_ms, Instant::now() + Duration::from_secs(10), Duration::from_secs(10))
+    }
+
+    /// [`Session::open`] for a target that may still be booting: say hello
+    /// again every `every` (with the same nonce, so a late answer to an
+    /// earlier hello is as good) until `deadline`.
+    pub fn open_retrying(mut conn: Connection, lease_ms: u32, deadline: Instant, every: Duration) -> Result<Session, HostError> {
         let nonce = nonce();
-        conn.send(0, &Request::Hello { version: PROTOCOL_VERSION, nonce, lease_ms })?;
-        let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            let Some(p) = conn.recv(deadline)? else { return Err(HostError::Timeout("hello")) };
-            match Event::decode(&p) {
-                Ok((0, Event::Welcome { nonce: n, session, abi_version, cpu_features, cpus, lease_ms, runtime, build_id, .. }))
-                    if n == nonce =>
-                {
-                    let welcome = Welcome {
-                        session,
-                        abi_version,
-                        cpu_features,
-                        cpus,
-                        lease_ms,
-                        runtime: runtime.to_string(),
-                        build_id: build_id.to_vec(),
-                    };
-                    return Ok(Session { conn, welcome, last_sent: Instant::now() });
+            conn.send(0, &Request::Hello { version: PROTOCOL_VERSION, nonce, lease_ms })?;
+            let until = (Instant::now() + every).min(deadline);
+            while let Some(p) = conn.recv(until)? {
+                match Event::decode(&p) {
+                    Ok((0, Event::Welcome { nonce: n, session, abi_version, cpu_features, cpus, lease_ms, runtime, build_id, .. }))
+                        if n == nonce =>
+                    {
+                        let welcome = Welcome {
+                            session,
+                            abi_version,
+                            cpu_features,
+                            cpus,
+                            lease_ms,
+                            runtime: runtime.to_string(),
+                            build_id: build_id.to_vec(),
+                        };
+                        return Ok(Session { conn, welcome, last_sent: Instant::now() });
+                    }
+                    Ok((0, Event::Busy { nonce: n, lease_left_ms })) if n == nonce => return Err(HostError::Busy { lease_left_ms }),
+                    Ok((0, Event::Error { request: ty::HELLO, code, message })) => {
+                        return Err(HostError::Refused { request: ty::HELLO, code, message: message.to_string() })
+                    }
+                    _ => {}
                 }
-                Ok((0, Event::Busy { nonce: n, lease_left_ms })) if n == nonce => return Err(HostError::Busy { lease_left_ms }),
-                Ok((0, Event::Error { request: ty::HELLO, code, message })) => {
-                    return Err(HostError::Refused { request: ty::HELLO, code, message: message.to_string() })
-                }
-                _ => {}
+            }
+            if Instant::now() >= deadline {
+                return Err(HostError::Timeout("hello"));
             }
         }
     }

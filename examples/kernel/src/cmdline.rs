@@ -9,7 +9,7 @@
 //! with its arguments:
 //!
 //! ```text
-//! [xol=step|xol=brk|xol=boost] [frame=gp|frame=full] [tick=HZ] [script=PATH [format=text|json]] COMMAND [ARG...]
+//! [xol=step|xol=brk|xol=boost] [frame=gp|frame=full] [tick=HZ] [script=PATH [format=text|json] | script=agent] COMMAND [ARG...]
 //! ```
 //!
 //! `tick=HZ` sets every CPU's timer tick (default 1000 Hz), which drives
@@ -32,6 +32,7 @@ use probec_runtime::{FrameContents, XolMode};
 pub const USAGE_EXIT_STATUS: i32 = 2;
 
 /// The parsed command line.
+#[derive(Clone)]
 pub struct CmdLine {
     /// The line as the host gave it, argv[0] included.
     pub raw: String,
@@ -43,7 +44,9 @@ pub struct CmdLine {
     pub command: Option<String>,
     /// The command's arguments.
     pub args: Vec<String>,
-    /// `script=PATH`: a probe object on the host to load around the command.
+    /// `script=PATH`: a probe object on the host to load around the
+    /// command; `script=agent`: a host attaches one over the agent
+    /// (embed/live_run.rs).
     pub script: Option<String>,
     /// `format=`: how the script's output is printed (default text).
     pub format: ScriptFormat,

@@ -6,7 +6,7 @@ use crate::embed::script;
 use crate::selftest::{self, bench, demo, diag, probe_every, smp_test, stress, trap_test};
 use crate::workload;
 
-const USAGE: &str = "usage: [xol=step|xol=brk|xol=boost] [frame=gp|frame=full] [tick=HZ] [script=PATH [format=text|json]] selftest | demo | bench | probe-every [WORKLOAD N]... | smp-test [ITERATIONS] | stress THREADS ITERATIONS [CYCLES] | fib N | sha256 N | deflate N | sort N | threads N WORKLOAD ARG | serve WORKLOAD ARG [WORKLOAD ARG...]";
+const USAGE: &str = "usage: [xol=step|xol=brk|xol=boost] [frame=gp|frame=full] [tick=HZ] [script=PATH [format=text|json] | script=agent] selftest | demo | bench | probe-every [WORKLOAD N]... | smp-test [ITERATIONS] | stress THREADS ITERATIONS [CYCLES] | fib N | sha256 N | deflate N | sort N | threads N WORKLOAD ARG | serve WORKLOAD ARG [WORKLOAD ARG...]";
 
 /// Run the command, with the probe script of `script=PATH` loaded around
 /// it if there is one (embed/script.rs); returns the exit status.
@@ -36,6 +36,7 @@ pub fn run(cmdline: &CmdLine, entry_el: u64) -> i32 {
         Prepared::Nothing => run_command(c, entry_el),
     };
     let status = match cmdline.script.as_deref() {
+        Some("agent") => crate::embed::live_run::run(cmdline, command),
         Some(path) => script::run(cmdline, path, command),
         None => command(cmdline),
     };

@@ -144,6 +144,22 @@ impl Agent {
         self.session.is_some()
     }
 
+    /// The scripts the session has attached.
+    pub fn scripts(&self) -> Vec<ScriptId> {
+        self.session.as_ref().map_or_else(Vec::new, |s| s.scripts.iter().map(|a| a.id).collect())
+    }
+
+    /// Tell the session's host that the target's command finished with
+    /// `status` (the embedder's `probec run` convention: the host then
+    /// detaches and ends the session). Returns whether a host was told.
+    pub fn announce_finished(&mut self, chan: &mut dyn ByteChannel, status: i32) -> bool {
+        let Some(id) = self.session.as_ref().map(|s| s.id) else { return false };
+        // Output the command produced goes first.
+        self.stream(chan);
+        self.send(chan, id, &Event::Finished { status });
+        true
+    }
+
     /// Read what arrived, act on every whole request, stream the output of
     /// the session's scripts, and end a lapsed lease.
     pub fn poll(&mut self, chan: &mut dyn ByteChannel, target: &dyn AgentTarget) -> Poll {

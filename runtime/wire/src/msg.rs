@@ -69,6 +69,8 @@ pub mod ty {
     pub const STATUS_COUNTER: u8 = 0x91;
     /// Agent: status complete.
     pub const STATUS_END: u8 = 0x92;
+    /// Agent: the target's command finished (`probec run`).
+    pub const FINISHED: u8 = 0x93;
 }
 
 /// Error codes of [`Event::Error`].
@@ -388,6 +390,13 @@ pub enum Event<'a> {
     },
     /// Status complete.
     StatusEnd,
+    /// The command the target ran with the script attached finished
+    /// (`probec run`): the host detaches and ends the session, then the
+    /// target exits with `status`.
+    Finished {
+        /// The command's exit status.
+        status: i32,
+    },
 }
 
 /// The header of each record in a [`Event::Records`] stream.
@@ -457,6 +466,7 @@ impl<'a> Event<'a> {
             Event::StatusScript { .. } => ty::STATUS_SCRIPT,
             Event::StatusCounter { .. } => ty::STATUS_COUNTER,
             Event::StatusEnd => ty::STATUS_END,
+            Event::Finished { .. } => ty::FINISHED,
         }
     }
 
@@ -512,6 +522,9 @@ impl<'a> Event<'a> {
                 w.str(label, MAX_STR).u64(iterations).u64(failures);
             }
             Event::StatusEnd => {}
+            Event::Finished { status } => {
+                w.u32(status as u32);
+            }
         }
         w.finish()
     }
@@ -568,6 +581,7 @@ impl<'a> Event<'a> {
             ty::STATUS_SCRIPT => Event::StatusScript { script: r.u64()?, session: r.u32()?, probes: r.u32()? },
             ty::STATUS_COUNTER => Event::StatusCounter { label: r.str()?, iterations: r.u64()?, failures: r.u64()? },
             ty::STATUS_END => Event::StatusEnd,
+            ty::FINISHED => Event::Finished { status: r.u32()? as i32 },
             other => return Err(WireError::UnknownType(other)),
         };
         if !r.is_empty() {

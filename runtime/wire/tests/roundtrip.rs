@@ -68,6 +68,7 @@ fn build_event<'a>(kind: u8, a: u64, b: u32, bytes: &'a [u8], s: &'a str) -> Eve
         }
         15 => Event::StatusScript { script: a, session: b, probes: 3 },
         16 => Event::StatusCounter { label: s, iterations: a, failures: 0 },
+        17 => Event::Finished { status: b as i32 },
         _ => Event::StatusEnd,
     }
 }
@@ -85,7 +86,7 @@ proptest! {
     }
 
     #[test]
-    fn events_round_trip_through_frames(kind in 0u8..18, a: u64, b: u32, bytes in proptest::collection::vec(any::<u8>(), 0..2000), s in ".{0,40}") {
+    fn events_round_trip_through_frames(kind in 0u8..19, a: u64, b: u32, bytes in proptest::collection::vec(any::<u8>(), 0..2000), s in ".{0,40}") {
         let ev = build_event(kind, a, b, &bytes, &s);
         let mut payload = vec![0u8; MAX_PAYLOAD];
         let n = ev.encode(b, &mut payload).expect("fits");

@@ -147,10 +147,25 @@ pub fn probec_run(probec: &Path, elf: &Path, cpu: &str, format: &str, script: &P
     })
 }
 
-/// The workload's result line: the one that starts with `NAME(`.
+/// The console lines of JSON output (`{"type": "console", "data": LINE}`).
+fn console_text(stdout: &str) -> String {
+    let mut text = String::new();
+    for l in stdout.lines() {
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(l) {
+            if v["type"] == "console" {
+                text.push_str(v["data"].as_str().unwrap_or_default());
+                text.push('\n');
+            }
+        }
+    }
+    text
+}
+
+/// The workload's result line: `NAME(ARG) = RESULT` (a script's printf
+/// lines may start with `NAME(` too, and stream in before it).
 fn result_line<'a>(output: &'a str, workload: &str) -> Option<&'a str> {
     let prefix = format!("{workload}(");
-    output.lines().find(|l| l.starts_with(&prefix))
+    output.lines().find(|l| l.starts_with(&prefix) && l.contains(") = "))
 }
 
 /// Run every example on every configuration; returns (passed, failed).
@@ -202,7 +217,12 @@ pub fn run(elf: &Path) -> Result<(u64, u64), String> {
             if run.status != Some(0) {
                 failures.push(format!("exit status {:?}, want 0", run.status));
             }
-            match (&baseline, result_line(&run.stdout, &workload)) {
+            // With JSON the console's lines are `console` records.
+            let console = match format {
+                "json" => console_text(&run.stdout),
+                _ => run.stdout.clone(),
+            };
+            match (&baseline, result_line(&console, &workload)) {
                 (None, _) => failures.push(format!("the workload `{}` printed no result line without probes", args.join(" "))),
                 (Some(b), Some(l)) if b == l => {}
                 (Some(b), got) => failures.push(format!("result line {got:?}, without probes {b:?}")),

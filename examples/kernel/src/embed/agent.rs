@@ -22,7 +22,7 @@ use probec_runtime::agent::{Agent, AgentConfig, AgentTarget, ByteChannel, Poll};
 use probec_runtime::script::SymbolSource;
 
 /// The console UART as the agent's channel.
-struct Uart;
+pub(crate) struct Uart;
 
 impl ByteChannel for Uart {
     fn read(&mut self, buf: &mut [u8]) -> usize {
@@ -46,8 +46,8 @@ impl ByteChannel for Uart {
 }
 
 /// What the agent needs to know about this kernel.
-struct Target {
-    symbols: KernelSymbols,
+pub(crate) struct Target {
+    pub(crate) symbols: KernelSymbols,
 }
 
 impl AgentTarget for Target {
@@ -89,20 +89,32 @@ impl AgentTarget for Target {
 /// through semihosting (argv[0]); an embedder without a host file system
 /// links its symbol table in instead.
 pub fn serve_forever() -> ! {
-    let raw = semihosting::get_cmdline();
-    let symbols = match symbols::own_elf_path(&raw).map(KernelSymbols::load) {
-        Some(Ok(s)) => s,
-        Some(Err(e)) => halt(format_args!("agent: cannot read this kernel's symbols: {e}")),
-        None => halt(format_args!("agent: no argv[0] on the command line: cannot find this kernel's ELF")),
+    let target = match own_symbols() {
+        Ok(symbols) => Target { symbols },
+        Err(e) => halt(format_args!("agent: {e}")),
     };
-    let target = Target { symbols };
     let mut agent = Agent::new(AgentConfig::default());
-    let mut uart = Uart;
     loop {
-        match agent.poll(&mut uart, &target) {
-            Poll::Busy => sched::yield_now(),
-            Poll::Idle => sched::sleep_until(sched::jiffies() + 1),
-        }
+        pause(agent.poll(&mut Uart, &target));
+    }
+}
+
+/// This kernel's symbols, from its own ELF (argv[0]) through semihosting.
+pub(crate) fn own_symbols() -> Result<KernelSymbols, alloc::string::String> {
+    let raw = semihosting::get_cmdline();
+    match symbols::own_elf_path(&raw).map(KernelSymbols::load) {
+        Some(Ok(s)) => Ok(s),
+        Some(Err(e)) => Err(alloc::format!("cannot read this kernel's symbols: {e}")),
+        None => Err("no argv[0] on the command line: cannot find this kernel's ELF".into()),
+    }
+}
+
+/// Between polls: yield while the agent is busy (bytes arriving, output
+/// flowing), sleep a tick when it is idle.
+pub(crate) fn pause(poll: Poll) {
+    match poll {
+        Poll::Busy => sched::yield_now(),
+        Poll::Idle => sched::sleep_until(sched::jiffies() + 1),
     }
 }
 

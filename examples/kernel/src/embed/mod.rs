@@ -5,6 +5,7 @@ pub mod dump;
 pub mod exceptions;
 pub mod exec_area;
 pub mod extable;
+pub mod live_run;
 pub mod platform;
 pub mod probe_read;
 pub mod script;

@@ -207,7 +207,17 @@ impl Expectations {
                 Err(err) => failures.push(format!("{}:{}: {}\n      {err}", self.file, item.line, item.text)),
             }
         }
-        let got: Vec<&str> = stdout.lines().filter(|l| l.starts_with('{')).collect();
+        // Every line is JSON; the target's console lines are records of
+        // their own, apart from the script's output.
+        let mut got = Vec::new();
+        let mut console = Vec::new();
+        for l in stdout.lines().filter(|l| !l.trim().is_empty()) {
+            match serde_json::from_str::<serde_json::Value>(l) {
+                Ok(v) if v["type"] == "console" => console.push(l),
+                Ok(_) => got.push(l),
+                Err(e) => failures.push(format!("not a JSON line ({e}): {l:?}")),
+            }
+        }
         for i in 0..got.len().max(want.len()) {
             match (got.get(i), want.get(i)) {
                 (Some(g), Some((line, w))) if g != w => {
@@ -218,9 +228,8 @@ impl Expectations {
                 _ => {}
             }
         }
-        let other: Vec<&str> = stdout.lines().filter(|l| !l.starts_with('{') && !l.trim().is_empty()).collect();
-        if other.len() != 1 {
-            failures.push(format!("besides JSON only the workload's result line, got {other:?}"));
+        if console.len() != 1 {
+            failures.push(format!("besides the script's JSON only the workload's result line as a console record, got {console:?}"));
         }
         failures
     }

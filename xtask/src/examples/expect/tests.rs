@@ -165,7 +165,7 @@ fn json_lines() {
     assert!(!exp("// expect: 1 == 1").has_json());
     let good = "{\"type\": \"attached_probes\", \"data\": {\"probes\": 3}}\n\
 {\"type\": \"printf\", \"data\": \"counting calls of fib... \\n\"}\n\
-fib(20) = 6765\n\
+{\"type\": \"console\", \"data\": \"fib(20) = 6765\"}\n\
 {\"type\": \"map\", \"data\": {\"@calls\": 21891}}\n";
     assert_eq!(e.check_json(good), Vec::<String>::new());
     let f = e.check_json(&good.replace("21891", "21890"));
@@ -177,7 +177,8 @@ fib(20) = 6765\n\
     assert_eq!(e.check_json(&format!("{good}warning\n")).len(), 1, "a line that is not JSON");
     let e = exp("// expect: 1 == 1\n// expect-json: {\"h\": ${hist_json(counts(log2_bucket(k): 1 for k in 0..=2))}}\n");
     let want = r#"{"h": [{"min": 0, "max": 0, "count": 1}, {"min": 1, "max": 1, "count": 1}, {"min": 2, "max": 3, "count": 1}]}"#;
-    assert_eq!(e.check_json(&format!("{want}\nfib(2) = 1\n")), Vec::<String>::new());
+    assert_eq!(e.check_json(&format!("{want}\n{{\"type\": \"console\", \"data\": \"fib(2) = 1\"}}\n")), Vec::<String>::new());
+    assert_eq!(e.check_json(&format!("{want}\nfib(2) = 1\n")).len(), 2, "console text outside a record: not JSON, and no result record");
 }
 
 #[test]
