@@ -216,7 +216,38 @@ pub fn run() -> Result<(), String> {
     let _ = writeln!(md, "```\n{}```", compile_bench()?);
     print!("{md}");
     let path = crate::repo_root().join("docs/benchmarks.md");
+    // Sections other benchmarks wrote (`cargo xtask bench-live`) stay.
+    let old = std::fs::read_to_string(&path).unwrap_or_default();
+    for name in ["bench-live"] {
+        if let Some(block) = section(&old, name) {
+            md.push('\n');
+            md.push_str(block);
+            md.push('\n');
+        }
+    }
     std::fs::write(&path, &md).map_err(|e| format!("{}: {e}", path.display()))?;
     println!("written to {}", path.display());
     Ok(())
+}
+
+/// The block of `text` between `<!-- NAME:start -->` and `<!-- NAME:end -->`,
+/// markers included.
+fn section<'a>(text: &'a str, name: &str) -> Option<&'a str> {
+    let (start, end) = (format!("<!-- {name}:start -->"), format!("<!-- {name}:end -->"));
+    let a = text.find(&start)?;
+    let b = text[a..].find(&end)? + a + end.len();
+    Some(&text[a..b])
+}
+
+/// Put `body` into docs/benchmarks.md as the section `name` (replacing
+/// the one there, or at the end).
+pub fn write_section(name: &str, body: &str) -> Result<(), String> {
+    let path = crate::repo_root().join("docs/benchmarks.md");
+    let old = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let block = format!("<!-- {name}:start -->\n{body}<!-- {name}:end -->");
+    let new = match section(&old, name) {
+        Some(existing) => old.replacen(existing, &block, 1),
+        None => format!("{}\n{block}\n", old.trim_end()),
+    };
+    std::fs::write(&path, new).map_err(|e| format!("{}: {e}", path.display()))
 }

@@ -31,17 +31,17 @@ const SERVE: [&str; 7] = ["serve", "fib", "15", "sha256", "2000", "deflate", "20
 const CPUS: [&str; 2] = ["cortex-a57", "max"];
 
 /// A target booted by `probec boot`.
-struct Target {
+pub(crate) struct Target {
     boot: Child,
     /// `tcp:127.0.0.1:PORT`.
-    agent: String,
+    pub(crate) agent: String,
     /// `127.0.0.1:PORT`.
     addr: String,
     console: Arc<Mutex<String>>,
 }
 
 impl Target {
-    fn boot(probec: &Path, elf: &Path, cpu: &str) -> Result<Target, String> {
+    pub(crate) fn boot(probec: &Path, elf: &Path, cpu: &str) -> Result<Target, String> {
         let mut boot = Command::new(probec)
             .args(["boot", "--kernel"])
             .arg(elf)
@@ -97,11 +97,11 @@ impl Target {
         self.console.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    fn connect(&self) -> Result<Connection, String> {
+    pub(crate) fn connect(&self) -> Result<Connection, String> {
         Connection::connect(&self.addr, Duration::from_secs(5)).map_err(|e| format!("connect {}: {e}", self.addr))
     }
 
-    fn status(&self) -> Result<Status, String> {
+    pub(crate) fn status(&self) -> Result<Status, String> {
         let mut c = self.connect()?;
         Status::query(&mut c).map_err(|e| e.to_string())
     }
@@ -145,7 +145,7 @@ impl Target {
         Ok((status, t_out.join().unwrap_or_default(), t_err.join().unwrap_or_default()))
     }
 
-    fn stop(mut self) {
+    pub(crate) fn stop(mut self) {
         let _ = Command::new("kill").args(["-TERM", &self.boot.id().to_string()]).status();
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {

@@ -8,6 +8,8 @@
 //!   frame
 //! - `demo`    the main job: probes on a real workload in the reference kernel
 //! - `bench`   instructions per probe hit, attach cost, compile time
+//! - `bench-live` live attach: attach latency, streaming rate, the line's
+//!   byte rate (wall clock), into docs/benchmarks.md
 //! - `examples` every examples/*.pr through `probec run`, output checked
 //! - `profile` where the instructions of one probe hit go, per function
 //! - `names`   function names under both mangling schemes (part of `test`)
@@ -21,6 +23,7 @@
 //! - `lint`    rustfmt check and clippy -D warnings on every crate, the
 //!   kernel-side ones for their target (first step of `test`)
 mod bench;
+mod bench_live;
 mod examples;
 mod kernel;
 mod lint;
@@ -52,6 +55,7 @@ fn main() -> ExitCode {
         Some("stress") => test::stress(),
         Some("serve") => serve_test::standalone(),
         Some("live") => live::standalone(),
+        Some("bench-live") => bench_live::run(),
         Some("profile") => profile::run(&args[1..]),
         _ => {
             eprintln!("usage: cargo xtask <setup|kernel|test|demo|bench|examples|profile|names|lint|stress|serve>");

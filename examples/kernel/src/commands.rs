@@ -82,6 +82,7 @@ fn run_command(cmdline: &CmdLine, entry_el: u64) -> i32 {
         "file-test" => diag::file_test(args),
         "wx-test" => diag::wx_test(),
         "uart-test" => diag::uart_test(),
+        "uart-flood" => diag::uart_flood(args),
         "symbols-test" => selftest::symbols_test::run(cmdline),
         _ => workload::run(command, args).unwrap_or_else(|| {
             println!("refkernel: unknown command '{command}'");

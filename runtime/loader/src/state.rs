@@ -27,6 +27,11 @@ pub struct ScriptState {
     /// Handlers run only while this is set (after BEGIN, until exit() or
     /// unload), so a half-attached or exiting script does nothing.
     pub active: AtomicBool,
+    /// The activation number this script got when it became active (0:
+    /// not yet). A function entered before it was active does not report
+    /// its return to it (a kretprobe reports the returns of the calls it
+    /// saw enter, as Linux's do).
+    pub active_since: core::sync::atomic::AtomicU64,
     /// `exit()` was called.
     pub exit: AtomicBool,
     /// Time of attach (`elapsed` is relative to it).

@@ -102,7 +102,7 @@ pub fn load(object: &[u8], symbols: &dyn SymbolSource, options: &LoadOptions) ->
         }
     }
     if !script.state.exit.load(Ordering::Acquire) {
-        script.state.active.store(true, Ordering::Release);
+        sites::activate(&script.state);
     }
     Ok(id)
 }
@@ -142,6 +142,7 @@ fn build_state(v: &Validated<'_>, options: &LoadOptions, cpus: usize) -> Result<
         errors: v.probes.iter().map(|_| AtomicU64::new(0)).collect(),
         requires: v.requires.iter().map(|r| Box::from(r.as_str())).collect(),
         active: AtomicBool::new(false),
+        active_since: core::sync::atomic::AtomicU64::new(0),
         exit: AtomicBool::new(false),
         start_ns: AtomicU64::new(0),
     }))
@@ -232,24 +233,44 @@ fn insert(reg: &mut Registry, script: Box<Script>) -> ScriptId {
     ScriptId { slot: reg.slots.len() as u32 - 1, generation: 0 }
 }
 
+/// Point indexes grouped by address, addresses in order of first
+/// appearance.
+pub(crate) fn by_address(points: &[Point]) -> Vec<(usize, Vec<usize>)> {
+    let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
+    let mut index = alloc::collections::BTreeMap::new();
+    for (i, p) in points.iter().enumerate() {
+        let g = *index.entry(p.addr).or_insert_with(|| {
+            groups.push((p.addr, Vec::new()));
+            groups.len() - 1
+        });
+        groups[g].1.push(i);
+    }
+    groups
+}
+
 /// Attach every point; on the first failure remove what was added, free
 /// the script and report which probe failed and why.
 fn attach_all(reg: &mut Registry, id: ScriptId, v: &Validated<'_>, points: &[Point]) -> Result<(), LoadError> {
     let Registry { slots, sites } = reg;
     let slot = &mut slots[id.slot as usize];
     let Some(script) = slot.script.as_mut() else { return Err(LoadError::NotInitialised) };
+    // One script's attachments at an address go in together
+    // (Sites::add_group), in the order their addresses first appear.
+    let groups = by_address(points);
     let mut result = Ok(());
     let mut added = 0;
-    for (i, p) in points.iter().enumerate() {
-        if let Err(reason) = sites.add(p.addr, &script.attachments[i]) {
-            result = Err(attach_error(v, p, reason));
+    for (addr, members) in &groups {
+        let group: Vec<&Attachment> = members.iter().map(|&i| &script.attachments[i]).collect();
+        if let Err(reason) = sites.add_group(*addr, &group) {
+            result = Err(attach_error(v, &points[members[0]], reason));
             break;
         }
         added += 1;
     }
     if result.is_err() {
-        for (i, p) in points[..added].iter().enumerate() {
-            sites.remove(p.addr, &script.attachments[i]);
+        for (addr, members) in &groups[..added] {
+            let group: Vec<*const Attachment> = members.iter().map(|&i| &script.attachments[i] as *const Attachment).collect();
+            sites.remove_group(*addr, &group);
         }
     }
     // Retired entry lists (and, on failure, the script) are freed only

@@ -275,8 +275,13 @@ fn unload_with(id: ScriptId, report: &mut dyn FnMut(&mut Script) -> fmt::Result)
         .filter_map(|(addr, name, base)| Some((name.clone(), sites.missed(*addr)?.saturating_sub(*base))))
         .filter(|(_, n)| *n > 0)
         .collect();
+    // A script's attachments at one address leave together, as they came.
+    let mut groups: alloc::collections::BTreeMap<usize, Vec<*const Attachment>> = alloc::collections::BTreeMap::new();
     for &(addr, i) in &script.points {
-        sites.remove(addr, &script.attachments[i]);
+        groups.entry(addr).or_default().push(&script.attachments[i] as *const Attachment);
+    }
+    for (addr, group) in &groups {
+        sites.remove_group(*addr, group);
     }
     // After this no handler of the script runs anywhere: END may use the
     // rings as their only writer, and code and memory can be freed.

@@ -15,14 +15,14 @@
 //! Removing the last return probe keeps the hook (it then finds nothing to
 //! run); the site is re-armed without it when it is next recreated.
 
-use super::state::Attachment;
+use super::state::{Attachment, ScriptState};
 use crate::global::{attach, detach, installed, stats};
 use crate::handler::{Handlers, HitContext, ProbeId};
 use crate::probes::AttachError;
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
-use core::sync::atomic::{fence, AtomicPtr, Ordering};
+use core::sync::atomic::{fence, AtomicPtr, AtomicU64, Ordering};
 
 /// The attachments of one site.
 pub struct EntryList {
@@ -67,9 +67,25 @@ impl HitClock {
     }
 }
 
+/// Activations so far: each script that becomes active takes the next
+/// number ([`activate`]); an entry notes the count in its return
+/// instance, and a return reaches only the scripts that were active then.
+static ACTIVATIONS: AtomicU64 = AtomicU64::new(0);
+
+/// Make a loaded script's handlers run.
+pub fn activate(state: &ScriptState) {
+    // `active` first: an entry that sees the new count also sees the
+    // script active (SeqCst orders the two for every reader), so its
+    // entry probes ran whenever its return probes will.
+    state.active.store(true, Ordering::SeqCst);
+    let n = ACTIVATIONS.fetch_add(1, Ordering::SeqCst) + 1;
+    state.active_since.store(n, Ordering::SeqCst);
+}
+
 /// Entry handler of every site: run the entry probes.
 fn site_pre(hc: &mut HitContext<'_>) {
     let list = list_of(hc);
+    hc.call_data = ACTIVATIONS.load(Ordering::SeqCst);
     let mut clock = HitClock(None);
     for &a in &list.entries {
         // SAFETY: attachments outlive their presence in any list (see above).
@@ -89,7 +105,9 @@ fn site_ret(hc: &mut HitContext<'_>) {
     for &a in &list.entries {
         // SAFETY: as in `site_pre`.
         let a = unsafe { &*a };
-        if a.ret {
+        // Only for calls that entered while the script was active.
+        let since = a.state().active_since.load(Ordering::SeqCst);
+        if a.ret && since != 0 && since <= hc.call_data {
             a.fire(&*hc.frame, hc.cpu, retval, clock.for_handler(a));
         }
     }
@@ -135,24 +153,35 @@ impl Sites {
 
     /// Add attachment `a` at `addr`, planting or re-arming the probe.
     pub fn add(&mut self, addr: usize, a: &Attachment) -> Result<(), AttachError> {
-        let ptr = a as *const Attachment;
+        self.add_group(addr, &[a])
+    }
+
+    /// Add attachments `group` (one script's, all at `addr`) at once: they
+    /// become visible to hits together, so a hit never sees one of a
+    /// script's probes at an address without the others (an entry counted
+    /// by a kretprobe whose kprobe twin was not listed yet). Plants or
+    /// re-arms the probe as needed.
+    pub fn add_group(&mut self, addr: usize, group: &[&Attachment]) -> Result<(), AttachError> {
+        let ptrs: Vec<*const Attachment> = group.iter().map(|a| *a as *const Attachment).collect();
+        let ret = group.iter().any(|a| a.ret);
         let Some(site) = self.map.get(&addr) else {
-            let list = Box::into_raw(Box::new(EntryList { entries: alloc::vec![ptr] }));
-            let mut site = Box::new(Site { addr, probe: None, has_ret: a.ret, list: AtomicPtr::new(list), missed_carry: 0 });
+            let list = Box::into_raw(Box::new(EntryList { entries: ptrs }));
+            let mut site = Box::new(Site { addr, probe: None, has_ret: ret, list: AtomicPtr::new(list), missed_carry: 0 });
             let cookie = &*site as *const Site as usize;
-            site.probe = Some(attach(addr, handlers(a.ret), cookie)?);
+            // On failure the site (and its list, never armed) is dropped.
+            site.probe = Some(attach(addr, handlers(ret), cookie)?);
             self.map.insert(addr, site);
             return Ok(());
         };
         // SAFETY: a published list is valid until retired (we hold the lock).
         let before = unsafe { (*site.list.load(Ordering::Acquire)).entries.clone() };
-        let needs_ret = a.ret && !site.has_ret;
+        let needs_ret = ret && !site.has_ret;
         let mut entries = before.clone();
-        entries.push(ptr);
+        entries.extend_from_slice(&ptrs);
         self.publish(addr, entries);
         if needs_ret {
             if let Err(e) = self.rearm(addr, true) {
-                // The caller frees `a` on failure: it must not stay listed.
+                // The caller frees the group on failure: it must not stay listed.
                 self.publish(addr, before);
                 return Err(e);
             }
@@ -185,9 +214,16 @@ impl Sites {
 
     /// Remove attachment `a` from `addr`; the last one removes the probe.
     pub fn remove(&mut self, addr: usize, a: *const Attachment) {
+        self.remove_group(addr, &[a]);
+    }
+
+    /// Remove attachments `group` from `addr` at once (see
+    /// [`Sites::add_group`]); the last ones remove the probe.
+    pub fn remove_group(&mut self, addr: usize, group: &[*const Attachment]) {
         let Some(site) = self.map.get(&addr) else { return };
-        // SAFETY: as in `add`.
-        let entries: Vec<_> = unsafe { (*site.list.load(Ordering::Acquire)).entries.iter().copied().filter(|&e| e != a).collect() };
+        // SAFETY: as in `add_group`.
+        let entries: Vec<_> =
+            unsafe { (*site.list.load(Ordering::Acquire)).entries.iter().copied().filter(|e| !group.contains(e)).collect() };
         if !entries.is_empty() {
             self.publish(addr, entries);
             return;

@@ -192,6 +192,30 @@ pub fn uart_test() -> i32 {
     0
 }
 
+/// `uart-flood BYTES`: write BYTES bytes of text to the console UART as
+/// fast as the driver goes (lines of 63 `x` and a newline, the agent's
+/// way: whole chunks under the console lock), then print how long it took.
+/// The live-attach benchmark's raw byte rate of the line (xtask
+/// bench_live.rs).
+pub fn uart_flood(args: &[String]) -> i32 {
+    let Some(n) = args.first().and_then(|a| a.parse::<usize>().ok()) else {
+        println!("usage: uart-flood BYTES");
+        return crate::cmdline::USAGE_EXIT_STATUS;
+    };
+    let mut line = [b'x'; 64];
+    line[63] = b'\n';
+    let start = time::now_ns();
+    let mut left = n;
+    while left > 0 {
+        let k = left.min(64);
+        crate::console::with_console(|| uart::write_bytes(&line[64 - k..]));
+        left -= k;
+    }
+    let ns = time::now_ns().wrapping_sub(start);
+    println!("uart-flood: {n} bytes in {} us", ns / 1000);
+    0
+}
+
 /// `wx-test`: kernel text is patched the way the runtime patches it: store
 /// through the write alias, clean the data cache by the alias address,
 /// invalidate the instruction cache by the executable address, then run the
