@@ -141,7 +141,8 @@ pub fn run(args: &AttachArgs) -> i32 {
     let mut formatter = Formatter::new(format, &specs.maps, &specs.formats, &mut stdout);
     let mut trace = match Trace::attach(session, &object, &specs, &mut formatter) {
         Ok(t) => t,
-        Err((session, e)) => {
+        Err(failed) => {
+            let (session, e) = *failed;
             let _ = session.bye(&mut |_| {});
             return fail(match e {
                 HostError::Refused { message, .. } => format!("the target refused the script: {message}"),

@@ -201,7 +201,8 @@ fn trace(object: &[u8], specs: &Specs, format: OutputFormat, agent: std::net::So
     let mut formatter = Formatter::new(format, &specs.maps, &specs.formats, &mut stdout);
     let mut trace = match Trace::attach(session, object, specs, &mut formatter) {
         Ok(t) => t,
-        Err((session, e)) => {
+        Err(failed) => {
+            let (session, e) = *failed;
             let _ = session.bye(&mut |_| {});
             return Err(match e {
                 HostError::Refused { message, .. } => format!("the target refused the script: {message}"),

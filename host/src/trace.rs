@@ -48,7 +48,7 @@ impl<'a> Trace<'a> {
         object: &[u8],
         specs: &'a Specs,
         sink: &'a mut dyn Sink,
-    ) -> Result<Trace<'a>, (Session, HostError)> {
+    ) -> Result<Trace<'a>, Box<(Session, HostError)>> {
         let mut reassembly = Reassembly::default();
         let mut noted = Noted { script: None, exit: false, finished: None };
         let result = session.attach(object, &mut |ev| {
@@ -67,7 +67,7 @@ impl<'a> Trace<'a> {
                 finished: noted.finished,
                 detached: false,
             }),
-            Err(e) => Err((session, e)),
+            Err(e) => Err(Box::new((session, e))),
         }
     }
 

@@ -98,7 +98,7 @@ fn stream(t: &Target, probec: &Path, program: &str, secs: f64, tmp: &Path) -> Re
     let start;
     let bytes;
     {
-        let mut trace = Trace::attach(session, &object, &specs, &mut counter).map_err(|(_, e)| e.to_string())?;
+        let mut trace = Trace::attach(session, &object, &specs, &mut counter).map_err(|f| f.1.to_string())?;
         start = Instant::now();
         let b0 = trace.session.conn.bytes_in;
         while start.elapsed().as_secs_f64() < secs {
