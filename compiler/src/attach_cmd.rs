@@ -117,6 +117,7 @@ pub fn run(args: &AttachArgs) -> i32 {
         Err(e) => return fail(format!("the compiled object does not read back: {e}")),
     };
     catch_interrupts();
+    let compiled_at = started.elapsed();
     let conn = match Connection::connect(&addr, Duration::from_secs(5)) {
         Ok(c) => c,
         Err(e) => return fail(format!("cannot connect to {}: {e}", args.agent)),
@@ -139,6 +140,7 @@ pub fn run(args: &AttachArgs) -> i32 {
     let format = args.format.output();
     let mut stdout = LineOut::new(LineKind::Plain);
     let mut formatter = Formatter::new(format, &specs.maps, &specs.formats, &mut stdout);
+    let hello_at = started.elapsed();
     let mut trace = match Trace::attach(session, &object, &specs, &mut formatter) {
         Ok(t) => t,
         Err(failed) => {
@@ -152,7 +154,15 @@ pub fn run(args: &AttachArgs) -> i32 {
     };
     attaching_line(format, trace.probes);
     if std::env::var_os("PROBEC_ATTACH_TIMING").is_some() {
-        eprintln!("probec attach: attached in {:.1} ms", started.elapsed().as_secs_f64() * 1e3);
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        eprintln!(
+            "probec attach: attached in {:.1} ms (compile {:.1}, connect and hello {:.1}, transfer of {} bytes and attach {:.1})",
+            ms(started.elapsed()),
+            ms(compiled_at),
+            ms(hello_at - compiled_at),
+            object.len(),
+            ms(started.elapsed() - hello_at)
+        );
     }
     // The timeout is the time attached (`--timeout 2`: trace for 2 s), not
     // counting compile and transfer.

@@ -365,3 +365,57 @@ fn an_object_for_another_build_or_a_missing_function_arms_nothing() {
     rig.send(s, &Request::Bye);
     rig.exchange();
 }
+
+/// A request with arbitrary fields (sessions, offsets, ids, bytes).
+fn any_request() -> impl proptest::strategy::Strategy<Value = (u8, u32, u32, u64, Vec<u8>)> {
+    use proptest::prelude::*;
+    (0u8..9, any::<u32>(), any::<u32>(), any::<u64>(), proptest::collection::vec(any::<u8>(), 0..600))
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Whatever arrives — raw bytes, or well-formed requests with any
+    /// fields in any order, from the session's host or a stranger — the
+    /// agent never panics, and once the session ends nothing it did stays
+    /// armed.
+    #[test]
+    fn any_input_leaves_nothing_armed(
+        junk in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2000),
+        requests in proptest::collection::vec(any_request(), 0..40),
+    ) {
+        let (host, _g) = setup();
+        let mut rig = Rig::new(host);
+        let before = rig.words();
+        rig.line.to_agent.extend(&junk);
+        rig.line.to_agent.push_back(0);
+        rig.exchange();
+        rig.open();
+        let valid = object(&format!("kprobe:{FIB} {{ @c = count(); }}"), None);
+        for (kind, session, a, b, bytes) in requests {
+            let session = if session % 4 == 0 { session } else { rig.session };
+            let req = match kind {
+                0 => Request::Hello { version: PROTOCOL_VERSION, nonce: a, lease_ms: a % 5000 },
+                1 => Request::Ping,
+                2 => Request::LoadBegin { size: if a % 2 == 0 { valid.len() as u32 } else { a % 100_000 }, crc: crc32fast::hash(&valid) },
+                3 => Request::LoadChunk { offset: a % 4096, bytes: &bytes },
+                4 => Request::LoadChunk { offset: 0, bytes: &valid[..valid.len().min(CHUNK_BYTES)] },
+                5 => Request::Attach,
+                6 => Request::Detach { script: b },
+                7 => Request::Status,
+                _ => Request::Bye,
+            };
+            rig.send(session, &req);
+            rig.exchange();
+        }
+        // The host leaves: whatever is attached goes with the session.
+        let s = rig.session;
+        rig.send(s, &Request::Bye);
+        rig.exchange();
+        host.advance_clock(700_000_000_000);
+        rig.exchange();
+        proptest::prop_assert!(!rig.agent.has_session());
+        proptest::prop_assert_eq!(script::armed_points(), 0);
+        proptest::prop_assert_eq!(rig.words(), before);
+    }
+}

@@ -92,7 +92,11 @@ fn full_maps_and_lost_events_are_reported() {
     assert_eq!(out, "x=0\nx=1\nx=2\nx=3\nx=4\nx=5\nx=6\nx=7\nx=8\nx=9\nLost 30 events\n");
     out.clear();
     script::unload(id, &mut out, OutputFormat::Text).unwrap();
-    assert_eq!(out, "\n\n@m[0]: 1\n@m[1]: 1\n@m[2]: 1\nWARNING: map @m is full (capacity 3): 2 new keys were dropped\n");
+    assert_eq!(
+        out,
+        "\n\n@m[0]: 1\n@m[1]: 1\n@m[2]: 1\nWARNING: map @m is full (capacity 3): 2 new keys were dropped\n\
+         WARNING: 30 events lost in all (output rings full: cpu 0: 30)\n"
+    );
 }
 
 fn reads(name: &str) -> Option<abi::Handler> {

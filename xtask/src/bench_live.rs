@@ -47,18 +47,15 @@ const CYCLES: usize = 200;
 struct Counter {
     records: u64,
     lost: u64,
-    /// `(host ns since attach, target elapsed ns)` of each record with a
-    /// timestamp.
-    stamps: Vec<(u64, u64)>,
-    attached_at: Option<Instant>,
+    /// `(arrival on the host, target elapsed ns)` of each record.
+    stamps: Vec<(Instant, u64)>,
 }
 
 impl Sink for Counter {
     fn printf(&mut self, _format: u32, payload: &[u8]) -> std::fmt::Result {
         self.records += 1;
-        if let (Some(a), Some(b)) = (self.attached_at, payload.get(..8)) {
-            let elapsed = u64::from_le_bytes(b.try_into().expect("8 bytes"));
-            self.stamps.push((a.elapsed().as_nanos() as u64, elapsed));
+        if let Some(b) = payload.get(..8) {
+            self.stamps.push((Instant::now(), u64::from_le_bytes(b.try_into().expect("8 bytes"))));
         }
         Ok(())
     }
@@ -90,7 +87,7 @@ fn compile(probec: &Path, program: &str, out: &Path) -> Result<Vec<u8>, String> 
 
 /// Stream `program` for `secs` through a session: (counter, hits from
 /// `@hits` in the final report, bytes received, seconds).
-fn stream(t: &Target, probec: &Path, program: &str, secs: f64, tmp: &Path) -> Result<(Counter, f64, u64), String> {
+fn stream(t: &Target, probec: &Path, program: &str, secs: f64, tmp: &Path) -> Result<(Counter, f64, u64, Instant), String> {
     let object = compile(probec, program, &tmp.join("stream.o"))?;
     let specs = Specs::of_object(&object)?;
     let session = Session::open(t.connect()?, 5000).map_err(|e| e.to_string())?;
@@ -107,7 +104,7 @@ fn stream(t: &Target, probec: &Path, program: &str, secs: f64, tmp: &Path) -> Re
         bytes = trace.session.conn.bytes_in - b0;
         trace.finish().map_err(|e| e.to_string())?;
     }
-    Ok((counter, start.elapsed().as_secs_f64(), bytes))
+    Ok((counter, start.elapsed().as_secs_f64(), bytes, start))
 }
 
 fn median(v: &mut [f64]) -> f64 {
@@ -147,24 +144,19 @@ fn uart_flood(probec: &Path, elf: &Path, bytes: usize) -> Result<f64, String> {
     Ok(bytes as f64 / (us / 1e6))
 }
 
-/// Run the benchmarks, print them and write their section.
-pub fn run() -> Result<(), String> {
-    crate::setup::run()?;
-    let elf = crate::kernel::build()?;
-    let probec = crate::examples::build_probec()?;
-    let tmp = std::env::temp_dir().join(format!("probec-bench-live-{}", std::process::id()));
-    std::fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
-    let t = Target::boot(&probec, &elf, "cortex-a57")?;
-    let first: Status = t.status()?;
-    // Attach latency.
+/// `probec attach --timeout 0` of `cycles` different scripts in turn:
+/// ((median, max) ms to `Attaching`, the median of each phase as text).
+fn attach_cycles(t: &Target, probec: &Path, cycles: usize) -> Result<((f64, f64), String), String> {
     let mut latencies = Vec::new();
-    for i in 0..CYCLES {
+    let mut phases: [Vec<f64>; 3] = Default::default();
+    for i in 0..cycles {
         let program = SCRIPTS[i % SCRIPTS.len()].replace("{i}", &(i / SCRIPTS.len() + 3).to_string());
         let start = Instant::now();
-        let mut child = Command::new(&probec)
+        let mut child = Command::new(probec)
             .arg("attach")
             .arg(&t.agent)
             .args(["--timeout", "0", "-e", &program])
+            .env("PROBEC_ATTACH_TIMING", "1")
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
@@ -174,20 +166,59 @@ pub fn run() -> Result<(), String> {
         std::io::BufRead::read_line(&mut out, &mut line).map_err(|e| e.to_string())?;
         let attached = start.elapsed();
         let o = child.wait_with_output().map_err(|e| e.to_string())?;
+        let err = String::from_utf8_lossy(&o.stderr);
         if !line.starts_with("Attaching") || !o.status.success() {
-            return Err(format!("cycle {i}: {program}: {line:?} {}", String::from_utf8_lossy(&o.stderr)));
+            return Err(format!("cycle {i}: {program}: {line:?} {err}"));
         }
         latencies.push(attached.as_secs_f64() * 1e3);
+        // `... (compile A, connect and hello B, transfer of N bytes and attach C)`
+        let nums: Vec<f64> = err.split(['(', ',', ')']).filter_map(|part| part.split_whitespace().last()?.parse::<f64>().ok()).collect();
+        if let [a, b, c] = nums[nums.len().saturating_sub(3)..] {
+            for (v, x) in phases.iter_mut().zip([a, b, c]) {
+                v.push(x);
+            }
+        }
     }
+    let max = latencies.iter().cloned().fold(0.0, f64::max);
+    let med = median(&mut latencies);
+    let m = phases.map(|mut v| if v.is_empty() { 0.0 } else { median(&mut v) });
+    let parts = format!("compile {:.0} ms, connect and hello {:.0} ms, transfer and attach {:.0} ms", m[0], m[1], m[2]);
+    Ok(((med, max), parts))
+}
+
+/// `probec` built with optimisations, as a user runs it.
+fn release_probec() -> Result<std::path::PathBuf, String> {
+    let root = crate::repo_root();
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "--quiet", "--release", "-p", "probec", "--bin", "probec"])
+        .current_dir(&root)
+        .status()
+        .map_err(|e| e.to_string())?;
+    if !status.success() {
+        return Err("building probec (release) failed".into());
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(std::path::PathBuf::from).unwrap_or_else(|| root.join("target"));
+    Ok(target.join("release/probec"))
+}
+
+/// Run the benchmarks, print them and write their section.
+pub fn run() -> Result<(), String> {
+    crate::setup::run()?;
+    let elf = crate::kernel::build()?;
+    let probec = release_probec()?;
+    let tmp = std::env::temp_dir().join(format!("probec-bench-live-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
+    let t = Target::boot(&probec, &elf, "cortex-a57")?;
+    let first: Status = t.status()?;
+    let (busy, busy_parts) = attach_cycles(&t, &probec, CYCLES)?;
     let after = t.status()?;
     if after.failures() != 0 || after.armed != 0 || after.text_crc != first.text_crc {
         return Err(format!("after {CYCLES} cycles the target is not as it was:\n{}", after.to_text()));
     }
-    let max = latencies.iter().cloned().fold(0.0, f64::max);
-    let med = median(&mut latencies);
-    println!("attach latency over {CYCLES} cycles: median {med:.0} ms, max {max:.0} ms");
+    let (med, max) = busy;
+    println!("attach latency over {CYCLES} cycles: median {med:.0} ms, max {max:.0} ms ({busy_parts})");
     // Streaming, saturated: a record per fib call.
-    let (sat, sat_secs, sat_bytes) =
+    let (sat, sat_secs, sat_bytes, _) =
         stream(&t, &probec, "kprobe:refkernel::workload::fib { @hits = count(); printf(\"%d\\n\", arg0); }", 5.0, &tmp)?;
     let sat_rate = sat.records as f64 / sat_secs;
     println!(
@@ -197,10 +228,14 @@ pub fn run() -> Result<(), String> {
         sat_bytes as f64 / sat_secs
     );
     // Streaming below the line's rate, timestamped.
-    let (light, light_secs, _) =
+    let (light, light_secs, _, light_start) =
         stream(&t, &probec, "kprobe:refkernel::workload::fib /arg0 == 11/ { printf(\"%llu\\n\", elapsed); }", 5.0, &tmp)?;
     let light_rate = light.records as f64 / light_secs;
-    let mut lat: Vec<f64> = light.stamps.iter().map(|&(h, e)| (h as f64 - e as f64) / 1e6).collect();
+    // Arrival on the host (since the attach returned) minus the event's
+    // time in the target (since the script started, a little before the
+    // attach returned): the latency, underestimated by the attach's
+    // answer's own delay.
+    let mut lat: Vec<f64> = light.stamps.iter().map(|&(h, e)| (h.duration_since(light_start).as_nanos() as f64 - e as f64) / 1e6).collect();
     let lat_med = if lat.is_empty() { 0.0 } else { median(&mut lat) };
     println!(
         "streaming, light: {} records in {light_secs:.1} s = {light_rate:.0}/s, {} lost; event to host: median {lat_med:.1} ms",
@@ -210,6 +245,13 @@ pub fn run() -> Result<(), String> {
     println!("host to target: {up:.0} bytes/s (2 KiB chunks, each acknowledged)");
     let last = t.status()?;
     t.stop();
+    // The same cycles on a target with one workload thread (three CPUs
+    // idle): what the line carries when the host's two cores are not
+    // shared by four busy virtual CPUs.
+    let quiet = Target::boot_with(&probec, &elf, "cortex-a57", &["serve", "fib", "15"])?;
+    let ((qmed, qmax), quiet_parts) = attach_cycles(&quiet, &probec, 50)?;
+    quiet.stop();
+    println!("attach latency, one workload thread: median {qmed:.0} ms, max {qmax:.0} ms ({quiet_parts})");
     let raw = uart_flood(&probec, &elf, 1 << 20)?;
     println!("target to host, raw UART: {raw:.0} bytes/s");
     let _ = std::fs::remove_dir_all(&tmp);

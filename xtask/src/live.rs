@@ -42,11 +42,16 @@ pub(crate) struct Target {
 
 impl Target {
     pub(crate) fn boot(probec: &Path, elf: &Path, cpu: &str) -> Result<Target, String> {
+        Self::boot_with(probec, elf, cpu, &SERVE)
+    }
+
+    /// Boot with the kernel command line `serve`.
+    pub(crate) fn boot_with(probec: &Path, elf: &Path, cpu: &str, serve: &[&str]) -> Result<Target, String> {
         let mut boot = Command::new(probec)
             .args(["boot", "--kernel"])
             .arg(elf)
             .args(["--smp", "4", "--cpu", cpu, "--agent", "tcp:127.0.0.1:0", "--timeout", "900", "--"])
-            .args(SERVE)
+            .args(serve)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -308,6 +313,8 @@ fn nothing_lost_silently(c: &Ctx) -> Result<(), String> {
     let lost: u64 = out.lines().filter_map(|l| l.strip_prefix("Lost ")?.strip_suffix(" events")?.parse::<u64>().ok()).sum();
     let hits = map_value(&out, "@hits").ok_or_else(|| "no @hits".to_string())?;
     expect(received + lost == hits, || format!("{received} received + {lost} lost != {hits} hits"))?;
+    let summary = out.lines().find_map(|l| l.strip_prefix("WARNING: ")?.split_once(" events lost in all")?.0.parse::<u64>().ok());
+    expect(lost == 0 || summary == Some(lost), || format!("the final report's lost total {summary:?}, the lines said {lost}"))?;
     println!("    ({hits} hits: {received} records received, {lost} lost and counted)");
     Ok(())
 }

@@ -23,7 +23,8 @@ pub trait Sink {
     /// or the final report after END (`last` true; empty maps included,
     /// in name order). `dropped`/`errors` are the map's counters.
     fn map(&mut self, map: u32, entries: &mut [Entry], last: bool, dropped: u64, errors: u64) -> fmt::Result;
-    /// Records lost on `cpu`: `new` since the last report, `total` so far.
+    /// Records lost on `cpu`: `new` since the last report, `total` so far
+    /// (the final report passes every CPU's total again with `new` 0).
     fn lost(&mut self, cpu: u16, new: u64, total: u64) -> fmt::Result;
     /// Hits at probe point `target` missed during the script's life.
     fn missed(&mut self, target: &str, count: u64) -> fmt::Result;
@@ -58,6 +59,8 @@ pub struct Formatter<'a> {
     warnings: Vec<(u32, u64, u64)>,
     missed: Vec<(String, u64)>,
     probe_errors: Vec<(String, u64)>,
+    /// Records lost so far, per CPU (index = CPU).
+    lost: Vec<u64>,
     line: String,
 }
 
@@ -73,6 +76,7 @@ impl<'a> Formatter<'a> {
             warnings: Vec::new(),
             missed: Vec::new(),
             probe_errors: Vec::new(),
+            lost: Vec::new(),
             line: String::new(),
         }
     }
@@ -123,6 +127,27 @@ impl<'a> Formatter<'a> {
                     self.out.write_str("{\"type\": \"missed\", \"data\": {\"target\": ")?;
                     value::write_json_str(self.out, target)?;
                     writeln!(self.out, ", \"missed\": {n}}}}}")?;
+                }
+            }
+        }
+        let lost: u64 = self.lost.iter().sum();
+        if lost > 0 {
+            match self.format {
+                Format::Text => {
+                    write!(self.out, "WARNING: {lost} events lost in all (output rings full:")?;
+                    for (cpu, n) in self.lost.iter().enumerate().filter(|(_, n)| **n > 0) {
+                        write!(self.out, " cpu {cpu}: {n}")?;
+                    }
+                    writeln!(self.out, ")")?;
+                }
+                Format::Json => {
+                    write!(self.out, "{{\"type\": \"lost_events_total\", \"data\": {{\"events\": {lost}, \"per_cpu\": {{")?;
+                    let mut first = true;
+                    for (cpu, n) in self.lost.iter().enumerate().filter(|(_, n)| **n > 0) {
+                        write!(self.out, "{}\"{cpu}\": {n}", if first { "" } else { ", " })?;
+                        first = false;
+                    }
+                    writeln!(self.out, "}}}}}}")?;
                 }
             }
         }
@@ -180,7 +205,12 @@ impl Sink for Formatter<'_> {
         self.print_map(spec, entries)
     }
 
-    fn lost(&mut self, _cpu: u16, new: u64, _total: u64) -> fmt::Result {
+    fn lost(&mut self, cpu: u16, new: u64, total: u64) -> fmt::Result {
+        let cpu = cpu as usize;
+        if self.lost.len() <= cpu {
+            self.lost.resize(cpu + 1, 0);
+        }
+        self.lost[cpu] = self.lost[cpu].max(total);
         if new == 0 {
             return Ok(());
         }

@@ -102,7 +102,11 @@ impl Sink for StreamSink<'_> {
         Ok(())
     }
 
-    fn lost(&mut self, cpu: u16, _new: u64, total: u64) -> fmt::Result {
+    fn lost(&mut self, cpu: u16, new: u64, total: u64) -> fmt::Result {
+        if new == 0 {
+            // The host has every total already.
+            return Ok(());
+        }
         self.flush();
         self.send(&Event::Lost { script: self.script, cpu, total });
         Ok(())

@@ -64,6 +64,12 @@ pub(crate) fn finish(s: &mut Script, sink: &mut dyn Sink) -> fmt::Result {
 /// formatter sink borrows them).
 pub(crate) fn finish_with(s: &mut Script, maps: &[MapSpec], sink: &mut dyn Sink) -> fmt::Result {
     drain(&s.state, &mut s.lost_reported, sink, usize::MAX)?;
+    // Every CPU's total for the report's summary of lost records.
+    for (cpu, ring) in s.state.rings.iter().enumerate() {
+        if ring.lost() > 0 {
+            sink.lost(cpu as u16, 0, ring.lost())?;
+        }
+    }
     let mut order: Vec<usize> = (0..maps.len()).collect();
     order.sort_by(|&a, &b| maps[a].name.cmp(&maps[b].name));
     for i in order {
