@@ -1,196 +1,14 @@
-//! The live-attach suite: one reference kernel booted by `probec boot` in
-//! `serve` mode (workloads looping on every CPU, each iteration
-//! self-checked), then scripts attached and detached by `probec attach`
-//! as a user runs it, and the faults of issue 13 thrown at the agent
-//! through the same TCP port: garbage, corrupted and oversized frames,
-//! oversized objects, objects for another build, a host killed in the
-//! middle of a load and of a stream, two hosts at once, an attach that
-//! fails half way.
-//!
-//! After every scenario the target must be as it was: no probe point
-//! armed, the CRC of its text equal to the one before the first attach
-//! (every probed word is the original instruction again), its
-//! self-checks at 0 failures, and the next attach working. One kernel
-//! serves every scenario in turn, as a real target would; the suite runs
-//! on both CPU models.
+//! The scenarios of the live suite, each a user's command or a fault
+//! thrown at the agent, each leaving the target as it was (checked by the
+//! suite after it).
 
-use probec_host::connection::Connection;
+use super::target::{settled, Baseline, Target};
 use probec_host::session::{HostError, Session};
-use probec_host::status::Status;
 use probec_wire::msg::{code, ty, Request};
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// The target's command line: small workloads so iterations are many.
-const SERVE: [&str; 7] = ["serve", "fib", "15", "sha256", "2000", "deflate", "2000"];
-
-/// CPU models the suite runs on.
-const CPUS: [&str; 2] = ["cortex-a57", "max"];
-
-/// A target booted by `probec boot`.
-pub(crate) struct Target {
-    boot: Child,
-    /// `tcp:127.0.0.1:PORT`.
-    pub(crate) agent: String,
-    /// `127.0.0.1:PORT`.
-    addr: String,
-    console: Arc<Mutex<String>>,
-}
-
-impl Target {
-    pub(crate) fn boot(probec: &Path, elf: &Path, cpu: &str) -> Result<Target, String> {
-        Self::boot_with(probec, elf, cpu, &SERVE)
-    }
-
-    /// Boot with the kernel command line `serve`.
-    pub(crate) fn boot_with(probec: &Path, elf: &Path, cpu: &str, serve: &[&str]) -> Result<Target, String> {
-        let mut boot = Command::new(probec)
-            .args(["boot", "--kernel"])
-            .arg(elf)
-            .args(["--smp", "4", "--cpu", cpu, "--agent", "tcp:127.0.0.1:0", "--timeout", "900", "--"])
-            .args(serve)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("probec boot: {e}"))?;
-        let console = Arc::new(Mutex::new(String::new()));
-        let out = boot.stdout.take().expect("piped");
-        let sink = console.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                let mut c = sink.lock().unwrap_or_else(|e| e.into_inner());
-                c.push_str(&line);
-                c.push('\n');
-            }
-        });
-        let err = boot.stderr.take().expect("piped");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(err).lines().map_while(Result::ok) {
-                if let Some(a) = line.strip_prefix("probec boot: agent on ") {
-                    let _ = tx.send(a.trim().to_string());
-                } else {
-                    eprintln!("[probec boot] {line}");
-                }
-            }
-        });
-        let agent = match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(a) => a,
-            Err(_) => {
-                let _ = boot.kill();
-                return Err("probec boot did not print its agent address".into());
-            }
-        };
-        let addr = agent.strip_prefix("tcp:").unwrap_or(&agent).to_string();
-        let target = Target { boot, agent, addr, console };
-        // The agent answers once the kernel reached `serve`.
-        let start = Instant::now();
-        while target.status().is_err() {
-            if start.elapsed() > Duration::from_secs(120) {
-                return Err(format!("the agent never answered status; console:\n{}", target.console()));
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        Ok(target)
-    }
-
-    fn console(&self) -> String {
-        self.console.lock().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-
-    pub(crate) fn connect(&self) -> Result<Connection, String> {
-        Connection::connect(&self.addr, Duration::from_secs(5)).map_err(|e| format!("connect {}: {e}", self.addr))
-    }
-
-    pub(crate) fn status(&self) -> Result<Status, String> {
-        let mut c = self.connect()?;
-        Status::query(&mut c).map_err(|e| e.to_string())
-    }
-
-    /// `probec attach AGENT --kernel ELF ARGS...`: (status, stdout, stderr).
-    fn attach(&self, probec: &Path, elf: &Path, args: &[&str]) -> Result<(Option<i32>, String, String), String> {
-        let mut child = Command::new(probec)
-            .arg("attach")
-            .arg(&self.agent)
-            .arg("--kernel")
-            .arg(elf)
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("probec attach: {e}"))?;
-        let deadline = Instant::now() + Duration::from_secs(120);
-        let mut out = child.stdout.take().expect("piped");
-        let mut err = child.stderr.take().expect("piped");
-        let t_out = std::thread::spawn(move || {
-            let mut s = String::new();
-            let _ = out.read_to_string(&mut s);
-            s
-        });
-        let t_err = std::thread::spawn(move || {
-            let mut s = String::new();
-            let _ = err.read_to_string(&mut s);
-            s
-        });
-        let status = loop {
-            if let Some(s) = child.try_wait().map_err(|e| e.to_string())? {
-                break s.code();
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err("probec attach hung (killed after 120 s)".into());
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        Ok((status, t_out.join().unwrap_or_default(), t_err.join().unwrap_or_default()))
-    }
-
-    pub(crate) fn stop(mut self) {
-        let _ = Command::new("kill").args(["-TERM", &self.boot.id().to_string()]).status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.boot.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.boot.kill();
-        let _ = self.boot.wait();
-    }
-}
-
-/// What "as it was" means: measured once before the first attach.
-struct Baseline {
-    text_crc: u32,
-    build_id: Vec<u8>,
-}
-
-/// Wait until no script is attached and no point armed (a lapsed lease
-/// takes up to its length), then check the text and the self-checks.
-fn settled(t: &Target, base: &Baseline) -> Result<(), String> {
-    let start = Instant::now();
-    loop {
-        let st = t.status()?;
-        if st.armed == 0 && st.scripts.is_empty() {
-            if st.text_crc != base.text_crc {
-                return Err(format!("kernel text changed: crc {:08x}, was {:08x}", st.text_crc, base.text_crc));
-            }
-            if st.failures() != 0 {
-                return Err(format!("self-check failures: {}\n{}", st.failures(), st.to_text()));
-            }
-            return Ok(());
-        }
-        if start.elapsed() > Duration::from_secs(10) {
-            return Err(format!("still attached after 10 s:\n{}", st.to_text()));
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
 
 fn expect(cond: bool, what: impl FnOnce() -> String) -> Result<(), String> {
     if cond {
@@ -205,14 +23,14 @@ fn map_value(out: &str, name: &str) -> Option<u64> {
     out.lines().find_map(|l| l.strip_prefix(&format!("{name}: "))?.trim().parse().ok())
 }
 
-type Scenario = fn(&Ctx) -> Result<(), String>;
+pub(super) type Scenario = fn(&Ctx) -> Result<(), String>;
 
-struct Ctx<'a> {
-    probec: &'a Path,
-    elf: &'a Path,
-    t: &'a Target,
-    base: &'a Baseline,
-    tmp: PathBuf,
+pub(super) struct Ctx<'a> {
+    pub(super) probec: &'a Path,
+    pub(super) elf: &'a Path,
+    pub(super) t: &'a Target,
+    pub(super) base: &'a Baseline,
+    pub(super) tmp: PathBuf,
 }
 
 impl Ctx<'_> {
@@ -472,7 +290,7 @@ fn half_failed_attach_rolls_back(c: &Ctx) -> Result<(), String> {
     settled(c.t, c.base)
 }
 
-const SCENARIOS: [(&str, Scenario); 13] = [
+pub(super) const SCENARIOS: [(&str, Scenario); 13] = [
     ("count until --timeout", count_until_timeout),
     ("printf streams as it happens", printf_streams_as_it_happens),
     ("exit() in a handler detaches", exit_in_a_handler_detaches),
@@ -487,86 +305,3 @@ const SCENARIOS: [(&str, Scenario); 13] = [
     ("two hosts at once", two_hosts_at_once),
     ("an attach that fails half way rolls back", half_failed_attach_rolls_back),
 ];
-
-/// Run the suite on one CPU model.
-fn suite(probec: &Path, elf: &Path, cpu: &str) -> Result<(u64, u64), String> {
-    let start = Instant::now();
-    let t = Target::boot(probec, elf, cpu)?;
-    let first = t.status()?;
-    let base = Baseline { text_crc: first.text_crc, build_id: first.build_id.clone() };
-    let tmp = std::env::temp_dir().join(format!("probec-live-{}-{cpu}", std::process::id()));
-    std::fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
-    let ctx = Ctx { probec, elf, t: &t, base: &base, tmp: tmp.clone() };
-    let (mut passed, mut failed) = (0, 0);
-    // Status itself: the kernel's own build-id, CPUs, counters moving.
-    let own = std::fs::read(elf).map_err(|e| e.to_string())?;
-    let status_ok = first.cpus == 4
-        && first.text_crc != 0
-        && first.build_id.len() == 20
-        && own.windows(20).any(|w| w == first.build_id.as_slice())
-        && first.counters.len() == 3
-        && first.failures() == 0;
-    println!("live {cpu}: status reports the target: {}", if status_ok { "ok" } else { "FAILED" });
-    if status_ok {
-        passed += 1;
-    } else {
-        failed += 1;
-        eprintln!("{}", first.to_text());
-    }
-    let only = std::env::var("PROBEC_LIVE_ONLY").unwrap_or_default();
-    for (name, scenario) in SCENARIOS.into_iter().filter(|(n, _)| n.contains(only.as_str())) {
-        let t0 = Instant::now();
-        let r = scenario(&ctx).and_then(|_| settled(&t, &base));
-        match r {
-            Ok(()) => {
-                passed += 1;
-                println!("live {cpu}: {name}: ok ({:.1} s)", t0.elapsed().as_secs_f64());
-            }
-            Err(e) => {
-                failed += 1;
-                println!("live {cpu}: {name}: FAILED: {e}");
-            }
-        }
-    }
-    let last = t.status()?;
-    let progressed = last.counters.iter().zip(&first.counters).all(|(a, b)| a.1 > b.1) && last.failures() == 0;
-    println!("live {cpu}: the workloads ran on, {} self-check failures: {}", last.failures(), if progressed { "ok" } else { "FAILED" });
-    if progressed {
-        passed += 1;
-    } else {
-        failed += 1;
-        eprintln!("{}", last.to_text());
-    }
-    if failed > 0 {
-        eprintln!("---- live {cpu}: target console ----\n{}", t.console());
-    }
-    t.stop();
-    let _ = std::fs::remove_dir_all(&tmp);
-    println!("live {cpu}: {passed} passed, {failed} failed ({:.0} s)", start.elapsed().as_secs_f64());
-    Ok((passed, failed))
-}
-
-/// The live suite on both CPU models.
-pub fn run(elf: &Path) -> Result<(u64, u64), String> {
-    let probec = crate::examples::build_probec()?;
-    let (mut p, mut f) = (0, 0);
-    let cpus = std::env::var("PROBEC_LIVE_CPU").map_or(CPUS.to_vec(), |c| vec![Box::leak(c.into_boxed_str()) as &str]);
-    for cpu in cpus {
-        let (a, b) = suite(&probec, elf, cpu)?;
-        p += a;
-        f += b;
-    }
-    Ok((p, f))
-}
-
-/// `cargo xtask live`: the live-attach suite alone.
-pub fn standalone() -> Result<(), String> {
-    crate::setup::run()?;
-    let elf = crate::kernel::build()?;
-    let (passed, failed) = run(&elf)?;
-    println!("live: {passed} passed, {failed} failed");
-    match failed {
-        0 => Ok(()),
-        n => Err(format!("{n} failed")),
-    }
-}
