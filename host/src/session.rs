@@ -4,7 +4,7 @@
 //! is lost while a request waits for its answer.
 
 use crate::connection::Connection;
-use probec_wire::msg::{code, ty, Event, Request};
+use probec_wire::msg::{code, encoding, ty, Event, Request};
 use probec_wire::{CHUNK_BYTES, PROTOCOL_VERSION};
 use std::time::{Duration, Instant};
 
@@ -181,18 +181,23 @@ impl Session {
         }
     }
 
-    /// Send `object` and attach it: `(script, probes)`.
+    /// Send `object` (zlib-compressed: the line to the target is the slow
+    /// part of an attach) and attach it: `(script, probes)`.
     pub fn attach(&mut self, object: &[u8], on_event: &mut dyn FnMut(&Event<'_>)) -> Result<(u64, u32), HostError> {
-        let size = u32::try_from(object.len()).map_err(|_| HostError::Refused {
+        let too_large = || HostError::Refused {
             request: ty::LOAD_BEGIN,
             code: code::TRANSFER,
             message: format!("object of {} bytes is too large", object.len()),
-        })?;
-        self.send(&Request::LoadBegin { size, crc: crc32fast::hash(object) })?;
+        };
+        let object_size = u32::try_from(object.len()).map_err(|_| too_large())?;
+        let packed = miniz_oxide::deflate::compress_to_vec_zlib(object, 9);
+        let size = u32::try_from(packed.len()).map_err(|_| too_large())?;
+        let crc = crc32fast::hash(object);
+        self.send(&Request::LoadBegin { size, crc, encoding: encoding::ZLIB, object_size })?;
         self.answer(ty::LOAD_BEGIN, on_event)?;
         // One chunk in flight at a time: a UART without flow control must
         // not be sent more than the agent has asked for.
-        for (i, chunk) in object.chunks(CHUNK_BYTES).enumerate() {
+        for (i, chunk) in packed.chunks(CHUNK_BYTES).enumerate() {
             self.send(&Request::LoadChunk { offset: (i * CHUNK_BYTES) as u32, bytes: chunk })?;
             self.answer(ty::LOAD_CHUNK, on_event)?;
         }

@@ -160,7 +160,7 @@ impl Rig {
     /// Send an object; the events answering Attach.
     fn load(&mut self, object: &[u8]) -> Vec<Vec<u8>> {
         let s = self.session;
-        self.send(s, &Request::LoadBegin { size: object.len() as u32, crc: crc32fast::hash(object) });
+        self.send(s, &Request::load_raw(object));
         for (i, c) in object.chunks(CHUNK_BYTES).enumerate() {
             self.send(s, &Request::LoadChunk { offset: (i * CHUNK_BYTES) as u32, bytes: c });
         }
@@ -314,7 +314,7 @@ fn transfer_mistakes_are_refused_with_a_reason() {
     let mut rig = Rig::new(host);
     rig.open();
     let s = rig.session;
-    rig.send(s, &Request::LoadBegin { size: 1 << 20, crc: 0 });
+    rig.send(s, &Request::LoadBegin { size: 1 << 20, crc: 0, encoding: 0, object_size: 8 });
     let (req, c, msg) = error_code(&rig.exchange());
     assert_eq!((req, c), (ty::LOAD_BEGIN, code::TRANSFER));
     assert!(msg.contains("larger than the agent accepts"), "{msg}");
@@ -322,16 +322,39 @@ fn transfer_mistakes_are_refused_with_a_reason() {
     assert_eq!(error_code(&rig.exchange()).1, code::TRANSFER);
     rig.send(s, &Request::Attach);
     assert!(error_code(&rig.exchange()).2.contains("without an object"));
-    rig.send(s, &Request::LoadBegin { size: 8, crc: 0 });
+    rig.send(s, &Request::LoadBegin { size: 8, crc: 0, encoding: 0, object_size: 8 });
     rig.send(s, &Request::LoadChunk { offset: 4, bytes: b"abcd" });
     assert!(error_code(&rig.exchange()).2.contains("offset 4, expected 0"));
-    rig.send(s, &Request::LoadBegin { size: 4, crc: 1 });
+    rig.send(s, &Request::LoadBegin { size: 4, crc: 1, encoding: 0, object_size: 4 });
     rig.send(s, &Request::LoadChunk { offset: 0, bytes: b"abcd" });
     rig.send(s, &Request::Attach);
     assert!(error_code(&rig.exchange()).2.contains("checksum mismatch"));
+    // zlib that does not inflate to what was announced, and an unknown
+    // encoding.
+    let obj = object(&format!("kprobe:{FIB} {{ @c = count(); }}"), None);
+    let packed = miniz_oxide::deflate::compress_to_vec_zlib(&obj, 9);
+    let ls = |object_size: u32| Request::LoadBegin {
+        size: packed.len() as u32,
+        crc: crc32fast::hash(&obj),
+        encoding: probec_wire::msg::encoding::ZLIB,
+        object_size,
+    };
+    rig.send(s, &ls(obj.len() as u32 - 1));
+    rig.send(s, &Request::LoadChunk { offset: 0, bytes: &packed });
+    rig.send(s, &Request::Attach);
+    assert!(error_code(&rig.exchange()).2.contains("does not inflate to the announced"));
+    rig.send(s, &Request::LoadBegin { size: 4, crc: 0, encoding: 9, object_size: 4 });
+    assert!(error_code(&rig.exchange()).2.contains("unknown object encoding 9"));
+    // The same, announced right: attached, then detached.
+    rig.send(s, &ls(obj.len() as u32));
+    rig.send(s, &Request::LoadChunk { offset: 0, bytes: &packed });
+    rig.send(s, &Request::Attach);
+    let script = attached(&rig.exchange()[2..]);
+    rig.send(s, &Request::Detach { script });
+    rig.exchange();
     // Not an object at all.
     let junk = b"definitely not an ELF file";
-    rig.send(s, &Request::LoadBegin { size: junk.len() as u32, crc: crc32fast::hash(junk) });
+    rig.send(s, &Request::load_raw(junk));
     rig.send(s, &Request::LoadChunk { offset: 0, bytes: junk });
     rig.send(s, &Request::Attach);
     assert_eq!(error_code(&rig.exchange()).1, code::LOAD);
@@ -397,7 +420,7 @@ proptest::proptest! {
             let req = match kind {
                 0 => Request::Hello { version: PROTOCOL_VERSION, nonce: a, lease_ms: a % 5000 },
                 1 => Request::Ping,
-                2 => Request::LoadBegin { size: if a % 2 == 0 { valid.len() as u32 } else { a % 100_000 }, crc: crc32fast::hash(&valid) },
+                2 => Request::LoadBegin { size: if a % 2 == 0 { valid.len() as u32 } else { a % 100_000 }, crc: crc32fast::hash(&valid), encoding: (b % 3) as u8, object_size: a % 70_000 },
                 3 => Request::LoadChunk { offset: a % 4096, bytes: &bytes },
                 4 => Request::LoadChunk { offset: 0, bytes: &valid[..valid.len().min(CHUNK_BYTES)] },
                 5 => Request::Attach,

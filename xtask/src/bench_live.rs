@@ -116,7 +116,13 @@ fn median(v: &mut [f64]) -> f64 {
 fn upload_rate(t: &Target, kib: usize) -> Result<f64, String> {
     let mut s = Session::open(t.connect()?, 5000).map_err(|e| e.to_string())?;
     let data = vec![0x5au8; kib * 1024];
-    s.send(&Request::LoadBegin { size: data.len() as u32, crc: 0 }).map_err(|e| e.to_string())?;
+    s.send(&Request::LoadBegin {
+        size: data.len() as u32,
+        crc: 0,
+        encoding: probec_wire::msg::encoding::RAW,
+        object_size: data.len() as u32,
+    })
+    .map_err(|e| e.to_string())?;
     s.answer(ty::LOAD_BEGIN, &mut |_| {}).map_err(|e| e.to_string())?;
     let start = Instant::now();
     for (i, c) in data.chunks(probec_wire::CHUNK_BYTES).enumerate() {

@@ -55,11 +55,11 @@ impl Agent {
         match req {
             Request::Hello { .. } => {}
             Request::Ping => self.send(chan, session, &Event::Ack { request: ty::PING, value: 0 }),
-            Request::LoadBegin { size, crc } => {
+            Request::LoadBegin { size, crc, encoding, object_size } => {
                 let limit = self.config.max_object;
                 let s = self.session.as_mut().expect("checked");
                 s.transfer = None;
-                match Transfer::begin(size, crc, limit) {
+                match Transfer::begin(size, crc, encoding, object_size, limit) {
                     Ok(t) => {
                         s.transfer = Some(t);
                         self.send(chan, session, &Event::Ack { request: ty::LOAD_BEGIN, value: 0 });

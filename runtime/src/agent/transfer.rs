@@ -1,4 +1,5 @@
-//! Receiving an object in chunks: `LoadBegin` sets the size and CRC,
+//! Receiving an object in chunks: `LoadBegin` sets the size, the CRC and
+//! the encoding (raw or zlib),
 //! `LoadChunk`s come in order, `Attach` checks the whole.
 
 use alloc::vec::Vec;
@@ -7,6 +8,8 @@ use alloc::vec::Vec;
 pub(crate) struct Transfer {
     size: usize,
     crc: u32,
+    zlib: bool,
+    object_size: usize,
     bytes: Vec<u8>,
 }
 
@@ -20,6 +23,8 @@ pub(crate) enum TransferError {
     Overrun { end: usize, size: usize },
     Incomplete { received: usize, size: usize },
     Checksum { expected: u32, found: u32 },
+    Encoding { encoding: u8 },
+    Inflate { object_size: usize },
 }
 
 impl core::fmt::Display for TransferError {
@@ -37,6 +42,10 @@ impl core::fmt::Display for TransferError {
             TransferError::Incomplete { received, size } => {
                 write!(f, "attach with {received} of {size} object bytes received")
             }
+            TransferError::Encoding { encoding } => write!(f, "unknown object encoding {encoding}"),
+            TransferError::Inflate { object_size } => {
+                write!(f, "the compressed object does not inflate to the announced {object_size} bytes")
+            }
             TransferError::Checksum { expected, found } => {
                 write!(f, "object checksum mismatch (announced {expected:#010x}, received {found:#010x})")
             }
@@ -46,14 +55,21 @@ impl core::fmt::Display for TransferError {
 
 impl Transfer {
     /// Start receiving `size` bytes.
-    pub(crate) fn begin(size: u32, crc: u32, limit: usize) -> Result<Transfer, TransferError> {
-        let size = size as usize;
-        if size > limit {
-            return Err(TransferError::TooLarge { size, limit });
+    pub(crate) fn begin(size: u32, crc: u32, encoding: u8, object_size: u32, limit: usize) -> Result<Transfer, TransferError> {
+        let (size, object_size) = (size as usize, object_size as usize);
+        let zlib = match encoding {
+            probec_wire::msg::encoding::RAW => false,
+            probec_wire::msg::encoding::ZLIB => true,
+            _ => return Err(TransferError::Encoding { encoding }),
+        };
+        for s in [size, object_size] {
+            if s > limit {
+                return Err(TransferError::TooLarge { size: s, limit });
+            }
         }
         let mut bytes = Vec::new();
         bytes.try_reserve_exact(size).map_err(|_| TransferError::NoMemory { size })?;
-        Ok(Transfer { size, crc, bytes })
+        Ok(Transfer { size, crc, zlib, object_size, bytes })
     }
 
     /// Append a chunk; returns the bytes received so far.
@@ -74,10 +90,20 @@ impl Transfer {
         if self.bytes.len() != self.size {
             return Err(TransferError::Incomplete { received: self.bytes.len(), size: self.size });
         }
-        let found = crc32fast::hash(&self.bytes);
+        let object = if self.zlib {
+            // Never more than announced: a bomb stops at the limit.
+            let object_size = self.object_size;
+            match miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&self.bytes, object_size) {
+                Ok(o) if o.len() == object_size => o,
+                _ => return Err(TransferError::Inflate { object_size }),
+            }
+        } else {
+            self.bytes
+        };
+        let found = crc32fast::hash(&object);
         if found != self.crc {
             return Err(TransferError::Checksum { expected: self.crc, found });
         }
-        Ok(self.bytes)
+        Ok(object)
     }
 }

@@ -28,7 +28,7 @@ fn build_request(kind: u8, a: u64, b: u32, bytes: &[u8]) -> Request<'_> {
     match kind {
         0 => Request::Hello { version: a as u16, nonce: b, lease_ms: (a >> 16) as u32 },
         1 => Request::Ping,
-        2 => Request::LoadBegin { size: a as u32, crc: b },
+        2 => Request::LoadBegin { size: a as u32, crc: b, encoding: (a >> 40) as u8, object_size: (a >> 32) as u32 },
         3 => Request::LoadChunk { offset: b, bytes },
         4 => Request::Attach,
         5 => Request::Detach { script: a },

@@ -184,7 +184,8 @@ fn garbage_and_broken_frames(c: &Ctx) -> Result<(), String> {
 
 fn oversized_object_is_refused(c: &Ctx) -> Result<(), String> {
     let mut s = Session::open(c.t.connect()?, 2000).map_err(|e| e.to_string())?;
-    s.send(&Request::LoadBegin { size: 64 << 20, crc: 0 }).map_err(|e| e.to_string())?;
+    s.send(&Request::LoadBegin { size: 64 << 20, crc: 0, encoding: probec_wire::msg::encoding::RAW, object_size: 64 << 20 })
+        .map_err(|e| e.to_string())?;
     match s.answer(ty::LOAD_BEGIN, &mut |_| {}) {
         Err(HostError::Refused { code: code::TRANSFER, message, .. }) if message.contains("larger than the agent accepts") => {}
         other => return Err(format!("64 MiB object: {other:?}")),
@@ -233,7 +234,7 @@ fn host_killed_mid_load(c: &Ctx) -> Result<(), String> {
     expect(o.status.success(), || String::from_utf8_lossy(&o.stderr).into_owned())?;
     let object = std::fs::read(&obj).map_err(|e| e.to_string())?;
     let mut s = Session::open(c.t.connect()?, 500).map_err(|e| e.to_string())?;
-    s.send(&Request::LoadBegin { size: object.len() as u32, crc: crc32fast::hash(&object) }).map_err(|e| e.to_string())?;
+    s.send(&Request::load_raw(&object)).map_err(|e| e.to_string())?;
     s.answer(ty::LOAD_BEGIN, &mut |_| {}).map_err(|e| e.to_string())?;
     s.send(&Request::LoadChunk { offset: 0, bytes: &object[..object.len() / 2] }).map_err(|e| e.to_string())?;
     drop(s); // the host dies
