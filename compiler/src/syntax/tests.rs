@@ -271,3 +271,11 @@ fn predicate_needs_block() {
 fn character_escapes() {
     assert_eq!(show(&body_expr("'\\n' + '\\x41'")), "(10 + 65)");
 }
+
+#[test]
+fn a_shebang_first_line_is_skipped() {
+    let p = ok("#!/usr/bin/env bpftrace\nBEGIN { printf(\"hi\\n\"); }\n");
+    assert_eq!(p.blocks.len(), 1);
+    // Only before the first item: elsewhere `#!` is no token.
+    assert!(!err("BEGIN { }\n#!/usr/bin/env bpftrace\n").is_empty());
+}
