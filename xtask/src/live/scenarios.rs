@@ -40,10 +40,16 @@ impl Ctx<'_> {
 }
 
 fn count_until_timeout(c: &Ctx) -> Result<(), String> {
+    // The workloads' own counts around the attach: if fib was not hit,
+    // was it called at all?
+    let before = c.t.status()?;
     let (st, out, err) = c.attach(&["--timeout", "2", "-e", "kprobe:refkernel::workload::fib { @calls = count(); }"])?;
-    expect(st == Some(0), || format!("exit {st:?}: {err}"))?;
-    expect(out.starts_with("Attaching 1 probe...\n"), || format!("output: {out}"))?;
-    let n = map_value(&out, "@calls").ok_or_else(|| format!("no @calls in: {out}"))?;
+    let after = c.t.status()?;
+    let fib = |s: &probec_host::status::Status| s.counters.iter().find(|c| c.0.starts_with("fib")).map_or(0, |c| c.1);
+    let context = || format!("fib iterations {} -> {} meanwhile; stderr: {err}; output: {out:?}", fib(&before), fib(&after));
+    expect(st == Some(0), || format!("exit {st:?}: {}", context()))?;
+    expect(out.starts_with("Attaching 1 probe...\n"), context)?;
+    let n = map_value(&out, "@calls").ok_or_else(|| format!("no @calls: {}", context()))?;
     expect(n > 100, || format!("@calls = {n}: the workloads should call fib thousands of times a second"))
 }
 
