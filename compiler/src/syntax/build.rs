@@ -285,10 +285,15 @@ fn type_name(pair: Pair<Rule>) -> Res<TypeName> {
     let mut kind = match base.as_rule() {
         Rule::int_type => {
             let s = base.as_str();
-            let signed = s.starts_with('i');
-            let bits = s[1..].parse::<u8>().map_err(|_| internal(&base))?;
+            let (signed, digits) = match s {
+                _ if s.starts_with("uint") => (false, &s[4..]),
+                _ if s.starts_with("int") => (true, &s[3..]),
+                _ => (s.starts_with('i'), &s[1..]),
+            };
+            let bits = digits.parse::<u8>().map_err(|_| internal(&base))?;
             TypeNameKind::Int { bits, signed }
         }
+        Rule::c_int_type => c_int_type(&base)?,
         Rule::kw_bool => TypeNameKind::Bool,
         _ => TypeNameKind::String,
     };
@@ -296,6 +301,38 @@ fn type_name(pair: Pair<Rule>) -> Res<TypeName> {
         kind = TypeNameKind::Ptr(Box::new(kind));
     }
     Ok(TypeName { kind, span: sp })
+}
+
+/// A C integer type name (`unsigned long`, `long long int`, `short`),
+/// sized as on arm64 Linux (LP64: `long` is 64 bits; plain `char` is
+/// unsigned there, as AAPCS64 says).
+fn c_int_type(pair: &Pair<Rule>) -> Res<TypeNameKind> {
+    let mut sign = None;
+    let mut words = Vec::new();
+    for p in pair.clone().into_inner() {
+        match p.as_rule() {
+            Rule::c_sign => sign = Some(p.as_str() == "signed"),
+            _ => words.push(p.as_str()),
+        }
+    }
+    let count = |w: &str| words.iter().filter(|x| **x == w).count();
+    let (chars, shorts, ints, longs) = (count("char"), count("short"), count("int"), count("long"));
+    let bits = match (chars, shorts, ints, longs) {
+        (0, 0, 0 | 1, 0) => 32,
+        (1, 0, 0, 0) => 8,
+        (0, 1, 0 | 1, 0) => 16,
+        (0, 0, 0 | 1, 1 | 2) => 64,
+        _ => {
+            return Err(vec![Diagnostic::error(
+                format!("`{}` is not a C integer type", pair.as_str()),
+                span(pair),
+                "not a C integer type",
+            )
+            .with_help("write `char`, `short`, `int`, `long` or `long long`, optionally after `signed` or `unsigned` (or `uint64`, `int32`, `u8`, ...)")])
+        }
+    };
+    let signed = sign.unwrap_or(chars == 0);
+    Ok(TypeNameKind::Int { bits, signed })
 }
 
 /// An expression and the depth of its tree.

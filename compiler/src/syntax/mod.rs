@@ -91,7 +91,7 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         Rule::bin_op => "an operator",
         Rule::assign_op => "`=`",
         Rule::incdec_op => "`++` or `--`",
-        Rule::type_name | Rule::int_type | Rule::kw_bool | Rule::kw_string => "a type",
+        Rule::type_name | Rule::int_type | Rule::c_int_type | Rule::c_sign | Rule::c_word | Rule::kw_bool | Rule::kw_string => "a type",
         Rule::ptr_star => "`*`",
         Rule::let_stmt
         | Rule::return_stmt

@@ -279,3 +279,27 @@ fn a_shebang_first_line_is_skipped() {
     // Only before the first item: elsewhere `#!` is no token.
     assert!(!err("BEGIN { }\n#!/usr/bin/env bpftrace\n").is_empty());
 }
+
+#[test]
+fn bpftrace_and_c_integer_type_names() {
+    let cases = [
+        ("(uint64)arg0", "(cast Int { bits: 64, signed: false } arg0)"),
+        ("(int32)arg0", "(cast Int { bits: 32, signed: true } arg0)"),
+        ("(unsigned long)arg0", "(cast Int { bits: 64, signed: false } arg0)"),
+        ("(long long int)arg0", "(cast Int { bits: 64, signed: true } arg0)"),
+        ("(unsigned)arg0", "(cast Int { bits: 32, signed: false } arg0)"),
+        ("(short int)arg0", "(cast Int { bits: 16, signed: true } arg0)"),
+        ("(char)arg0", "(cast Int { bits: 8, signed: false } arg0)"),
+        ("(signed char)arg0", "(cast Int { bits: 8, signed: true } arg0)"),
+        ("(unsigned char *)arg0", "(cast Ptr(Int { bits: 8, signed: false }) arg0)"),
+    ];
+    for (src, want) in cases {
+        assert_eq!(show(&body_expr(src)), want, "{src}");
+    }
+    let p = ok("BEGIN { let $x: uint16 = 1; }");
+    assert_eq!(p.blocks.len(), 1);
+    let e = err("BEGIN { $x = (short long)arg0; }");
+    assert!(e.contains("`short long` is not a C integer type"), "{e}");
+    // A parenthesised builtin is still an expression.
+    assert_eq!(show(&body_expr("(pid)")), "pid");
+}
