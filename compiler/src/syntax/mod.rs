@@ -40,6 +40,11 @@ fn pest_error(e: pest::error::Error<Rule>) -> Diagnostic {
     match &e.variant {
         ErrorVariant::ParsingError { positives, .. } => {
             let mut names: Vec<&str> = positives.iter().filter_map(|r| rule_name(*r)).collect();
+            // Nothing at the start parsed (the item rules are atomic inside,
+            // so pest names only `program`): say what a script starts with.
+            if positives.as_slice() == [Rule::program] {
+                names = vec!["`config`", "a map declaration", "a probe"];
+            }
             names.sort_unstable();
             names.dedup();
             // pest reports rules, not literals: after a complete expression

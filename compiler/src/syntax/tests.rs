@@ -303,3 +303,9 @@ fn bpftrace_and_c_integer_type_names() {
     // A parenthesised builtin is still an expression.
     assert_eq!(show(&body_expr("(pid)")), "pid");
 }
+
+#[test]
+fn garbage_at_the_start_says_what_a_script_starts_with() {
+    let e = err("junk");
+    assert!(e.contains("a probe") && e.contains("`config`"), "{e}");
+}
