@@ -14,7 +14,7 @@ use probec_host::lines::{LineKind, LineOut};
 use probec_host::output::Specs;
 use probec_host::session::{HostError, Session};
 use probec_host::trace::Trace;
-use probec_loader::output::{Format as OutputFormat, Formatter};
+use probec_loader::output::{Format as OutputFormat, Formatter, Sink};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -68,8 +68,33 @@ fn fail(msg: impl std::fmt::Display) -> i32 {
     EXIT_SCRIPT
 }
 
+/// Attach `object` through `session` and print bpftrace's first line; on a
+/// refusal end the session and say why (`probec attach` and `probec run`).
+pub fn attach_script<'a>(
+    session: Session,
+    object: &[u8],
+    specs: &'a Specs,
+    sink: &'a mut dyn Sink,
+    format: OutputFormat,
+) -> Result<Trace<'a>, String> {
+    match Trace::attach(session, object, specs, sink) {
+        Ok(trace) => {
+            attaching_line(format, trace.probes);
+            Ok(trace)
+        }
+        Err(failed) => {
+            let (session, e) = *failed;
+            let _ = session.bye(&mut |_| {});
+            Err(match e {
+                HostError::Refused { message, .. } => format!("the target refused the script: {message}"),
+                e => e.to_string(),
+            })
+        }
+    }
+}
+
 /// bpftrace's first line: `Attaching N probes...` (BEGIN and END count).
-pub fn attaching_line(format: OutputFormat, probes: u32) {
+fn attaching_line(format: OutputFormat, probes: u32) {
     let line = match format {
         OutputFormat::Text => format!("Attaching {probes} probe{}...\n", if probes == 1 { "" } else { "s" }),
         OutputFormat::Json => format!("{{\"type\": \"attached_probes\", \"data\": {{\"probes\": {probes}}}}}\n"),
@@ -141,18 +166,10 @@ pub fn run(args: &AttachArgs) -> i32 {
     let mut stdout = LineOut::new(LineKind::Plain);
     let mut formatter = Formatter::new(format, &specs.maps, &specs.formats, &mut stdout);
     let hello_at = started.elapsed();
-    let mut trace = match Trace::attach(session, &object, &specs, &mut formatter) {
+    let mut trace = match attach_script(session, &object, &specs, &mut formatter, format) {
         Ok(t) => t,
-        Err(failed) => {
-            let (session, e) = *failed;
-            let _ = session.bye(&mut |_| {});
-            return fail(match e {
-                HostError::Refused { message, .. } => format!("the target refused the script: {message}"),
-                e => e.to_string(),
-            });
-        }
+        Err(e) => return fail(e),
     };
-    attaching_line(format, trace.probes);
     if std::env::var_os("PROBEC_ATTACH_TIMING").is_some() {
         let ms = |d: Duration| d.as_secs_f64() * 1e3;
         eprintln!(

@@ -5,7 +5,7 @@
 //! status`. The work is done by `probec_host::boot` (docs/live-attach.md).
 
 use crate::exit::EXIT_USAGE;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Arguments of `probec boot`.
@@ -56,20 +56,30 @@ fn usage(msg: &str) -> i32 {
     EXIT_USAGE
 }
 
+/// The kernel to boot as an absolute path, once it and the words of its
+/// command line are checked (`probec boot` and `probec run`): semihosting
+/// hands the kernel its path as argv[0] (the reference kernel reads its
+/// symbols from it) and splits the command line at spaces.
+pub fn kernel_and_words(kernel: &Path, words: &[String]) -> Result<PathBuf, String> {
+    if !kernel.is_file() {
+        return Err(format!("cannot read kernel {}: no such file", kernel.display()));
+    }
+    let absolute = std::path::absolute(kernel).unwrap_or_else(|_| kernel.to_path_buf());
+    if absolute.to_string_lossy().contains(char::is_whitespace) {
+        return Err(format!("the kernel path {} contains spaces, which the kernel command line cannot carry", absolute.display()));
+    }
+    if let Some(bad) = words.iter().find(|a| a.is_empty() || a.contains(char::is_whitespace)) {
+        return Err(format!("kernel argument {bad:?}: words of the kernel command line cannot be empty or contain spaces"));
+    }
+    Ok(absolute)
+}
+
 /// `probec boot`; returns the exit status.
 pub fn run(args: &BootArgs) -> i32 {
-    if !args.kernel.is_file() {
-        return usage(&format!("cannot read kernel {}: no such file", args.kernel.display()));
-    }
-    // As for `probec run`: semihosting hands the kernel its path as argv[0]
-    // and splits the command line at spaces.
-    let kernel = std::path::absolute(&args.kernel).unwrap_or_else(|_| args.kernel.clone());
-    if kernel.to_string_lossy().contains(char::is_whitespace) {
-        return usage(&format!("the kernel path {} contains spaces, which the kernel command line cannot carry", kernel.display()));
-    }
-    if let Some(bad) = args.kernel_args.iter().find(|a| a.is_empty() || a.contains(char::is_whitespace)) {
-        return usage(&format!("kernel argument {bad:?}: words of the kernel command line cannot be empty or contain spaces"));
-    }
+    let kernel = match kernel_and_words(&args.kernel, &args.kernel_args) {
+        Ok(k) => k,
+        Err(e) => return usage(&e),
+    };
     let agent = match probec_host::boot::addr::parse(&args.agent, args.agent_any) {
         Ok(a) => a,
         Err(e) => return usage(&e),

@@ -25,8 +25,7 @@ use probec_host::boot;
 use probec_host::connection::Connection;
 use probec_host::lines::{LineKind, LineOut};
 use probec_host::output::Specs;
-use probec_host::session::{HostError, Session};
-use probec_host::trace::Trace;
+use probec_host::session::Session;
 use probec_loader::output::{Format as OutputFormat, Formatter};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -108,18 +107,10 @@ pub fn kernel_command_line(kernel_args: &[String]) -> String {
 
 /// `probec run`; returns the exit status.
 pub fn run(args: &RunArgs) -> i32 {
-    if !args.kernel.is_file() {
-        return usage(&format!("cannot read kernel {}: no such file", args.kernel.display()));
-    }
-    // Semihosting hands the kernel its command line split at spaces, and
-    // argv[0] is the kernel's path, which it reads its symbols from.
-    let kernel = std::path::absolute(&args.kernel).unwrap_or_else(|_| args.kernel.clone());
-    if kernel.to_string_lossy().contains(char::is_whitespace) {
-        return usage(&format!("the kernel path {} contains spaces, which the kernel command line cannot carry", kernel.display()));
-    }
-    if let Some(bad) = args.kernel_args.iter().find(|a| a.is_empty() || a.contains(char::is_whitespace)) {
-        return usage(&format!("kernel argument {bad:?}: words of the kernel command line cannot be empty or contain spaces"));
-    }
+    let kernel = match crate::boot_cmd::kernel_and_words(&args.kernel, &args.kernel_args) {
+        Ok(k) => k,
+        Err(e) => return usage(&e),
+    };
     let object = match compile(args) {
         Ok(o) => o,
         Err(status) => return status,
@@ -199,18 +190,7 @@ fn trace(object: &[u8], specs: &Specs, format: OutputFormat, agent: std::net::So
     let session = Session::open_retrying(conn, LEASE_MS, deadline, Duration::from_millis(500)).map_err(|e| e.to_string())?;
     let mut stdout = LineOut::new(LineKind::Plain);
     let mut formatter = Formatter::new(format, &specs.maps, &specs.formats, &mut stdout);
-    let mut trace = match Trace::attach(session, object, specs, &mut formatter) {
-        Ok(t) => t,
-        Err(failed) => {
-            let (session, e) = *failed;
-            let _ = session.bye(&mut |_| {});
-            return Err(match e {
-                HostError::Refused { message, .. } => format!("the target refused the script: {message}"),
-                e => e.to_string(),
-            });
-        }
-    };
-    crate::attach_cmd::attaching_line(format, trace.probes);
+    let mut trace = crate::attach_cmd::attach_script(session, object, specs, &mut formatter, format)?;
     let never = || false;
     // A handler's exit() detaches at once (the command runs on to its
     // end); otherwise the script stays attached until the command ends.

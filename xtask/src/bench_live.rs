@@ -18,7 +18,7 @@
 //! Writes its section of docs/benchmarks.md (between the `bench-live`
 //! markers; `cargo xtask bench` keeps it).
 
-use crate::live::Target;
+use crate::live::{compile, Target};
 use probec_host::output::Specs;
 use probec_host::session::Session;
 use probec_host::status::Status;
@@ -77,18 +77,10 @@ impl Sink for Counter {
     }
 }
 
-fn compile(probec: &Path, program: &str, out: &Path) -> Result<Vec<u8>, String> {
-    let o = Command::new(probec).args(["-e", program, "-o"]).arg(out).output().map_err(|e| e.to_string())?;
-    if !o.status.success() {
-        return Err(format!("compiling {program}: {}", String::from_utf8_lossy(&o.stderr)));
-    }
-    std::fs::read(out).map_err(|e| e.to_string())
-}
-
 /// Stream `program` for `secs` through a session: (counter, hits from
 /// `@hits` in the final report, bytes received, seconds).
 fn stream(t: &Target, probec: &Path, program: &str, secs: f64, tmp: &Path) -> Result<(Counter, f64, u64, Instant), String> {
-    let object = compile(probec, program, &tmp.join("stream.o"))?;
+    let object = compile(probec, None, program, &tmp.join("stream.o"))?;
     let specs = Specs::of_object(&object)?;
     let session = Session::open(t.connect()?, 5000).map_err(|e| e.to_string())?;
     let mut counter = Counter::default();

@@ -224,7 +224,6 @@ impl Agent {
     /// Drain the session's scripts; returns whether anything was sent.
     fn stream(&mut self, chan: &mut dyn ByteChannel) -> bool {
         let Some(s) = self.session.as_mut() else { return false };
-        let mut sent = false;
         let before = self.out.frames_sent;
         for a in s.scripts.iter_mut() {
             let mut sink =
@@ -236,10 +235,7 @@ impl Agent {
                 self.out.send(chan, s.id, &Event::Exit { script: a.id.to_raw() });
             }
         }
-        if self.out.frames_sent != before {
-            sent = true;
-        }
-        sent
+        self.out.frames_sent != before
     }
 
     fn check_lease(&mut self, target: &dyn AgentTarget) {

@@ -17,7 +17,7 @@
 mod scenarios;
 mod target;
 
-pub(crate) use target::Target;
+pub(crate) use target::{compile, Target};
 
 use scenarios::{Ctx, SCENARIOS};
 use std::path::Path;

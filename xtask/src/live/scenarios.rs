@@ -2,7 +2,7 @@
 //! thrown at the agent, each leaving the target as it was (checked by the
 //! suite after it).
 
-use super::target::{settled, Baseline, Target};
+use super::target::{compile, settled, Baseline, Target};
 use probec_host::session::{HostError, Session};
 use probec_wire::msg::{code, ty, Request};
 use std::io::{BufRead, BufReader, Read};
@@ -54,14 +54,11 @@ fn count_until_timeout(c: &Ctx) -> Result<(), String> {
 }
 
 fn printf_streams_as_it_happens(c: &Ctx) -> Result<(), String> {
-    let mut child = Command::new(c.probec)
-        .arg("attach")
-        .arg(&c.t.agent)
-        .args(["--timeout", "4", "-e", "kprobe:refkernel::workload::fib /arg0 == 14/ { printf(\"fib14 cpu %d\\n\", cpu); }"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| e.to_string())?;
+    let mut child = c.t.spawn_attach(
+        c.probec,
+        &["--timeout", "4", "-e", "kprobe:refkernel::workload::fib /arg0 == 14/ { printf(\"fib14 cpu %d\\n\", cpu); }"],
+        Stdio::null(),
+    )?;
     let out = BufReader::new(child.stdout.take().expect("piped"));
     let mut attached_at = None;
     let mut first_line_at = None;
@@ -106,14 +103,7 @@ fn json_lines_all_parse(c: &Ctx) -> Result<(), String> {
 }
 
 fn ctrl_c_prints_maps_and_detaches(c: &Ctx) -> Result<(), String> {
-    let mut child = Command::new(c.probec)
-        .arg("attach")
-        .arg(&c.t.agent)
-        .args(["-e", "kprobe:refkernel::workload::fib { @calls = count(); }"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| e.to_string())?;
+    let mut child = c.t.spawn_attach(c.probec, &["-e", "kprobe:refkernel::workload::fib { @calls = count(); }"], Stdio::piped())?;
     let mut out = BufReader::new(child.stdout.take().expect("piped"));
     let mut first = String::new();
     out.read_line(&mut first).map_err(|e| e.to_string())?;
@@ -212,15 +202,7 @@ fn other_build_is_refused(c: &Ctx) -> Result<(), String> {
     expect(st == Some(1) && err.contains("but") && err.contains("build-id"), || format!("exit {st:?}: {err}"))?;
     // The agent refuses an object that records another build-id.
     let obj = c.tmp.join("other-build.o");
-    let o = Command::new(c.probec)
-        .arg("--kernel")
-        .arg(&other)
-        .args(["-e", "kprobe:refkernel::workload::fib { @ = count(); }", "-o"])
-        .arg(&obj)
-        .output()
-        .map_err(|e| e.to_string())?;
-    expect(o.status.success(), || String::from_utf8_lossy(&o.stderr).into_owned())?;
-    let object = std::fs::read(&obj).map_err(|e| e.to_string())?;
+    let object = compile(c.probec, Some(&other), "kprobe:refkernel::workload::fib { @ = count(); }", &obj)?;
     let mut s = Session::open(c.t.connect()?, 2000).map_err(|e| e.to_string())?;
     match s.attach(&object, &mut |_| {}) {
         Err(HostError::Refused { code: code::BUILD_ID, .. }) => {}
@@ -232,13 +214,8 @@ fn other_build_is_refused(c: &Ctx) -> Result<(), String> {
 
 fn host_killed_mid_load(c: &Ctx) -> Result<(), String> {
     let obj = c.tmp.join("mid-load.o");
-    let o = Command::new(c.probec)
-        .args(["-e", "kprobe:refkernel::workload::fib { @ = count(); } kprobe:sha2::sha256::compress256 { @s = count(); }", "-o"])
-        .arg(&obj)
-        .output()
-        .map_err(|e| e.to_string())?;
-    expect(o.status.success(), || String::from_utf8_lossy(&o.stderr).into_owned())?;
-    let object = std::fs::read(&obj).map_err(|e| e.to_string())?;
+    let program = "kprobe:refkernel::workload::fib { @ = count(); } kprobe:sha2::sha256::compress256 { @s = count(); }";
+    let object = compile(c.probec, None, program, &obj)?;
     let mut s = Session::open(c.t.connect()?, 500).map_err(|e| e.to_string())?;
     s.send(&Request::load_raw(&object)).map_err(|e| e.to_string())?;
     s.answer(ty::LOAD_BEGIN, &mut |_| {}).map_err(|e| e.to_string())?;
@@ -253,14 +230,11 @@ fn host_killed_mid_load(c: &Ctx) -> Result<(), String> {
 }
 
 fn host_killed_mid_stream(c: &Ctx) -> Result<(), String> {
-    let mut child = Command::new(c.probec)
-        .arg("attach")
-        .arg(&c.t.agent)
-        .args(["--lease-ms", "500", "-e", "kprobe:refkernel::workload::fib { printf(\"%d\\n\", arg0); }"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| e.to_string())?;
+    let mut child = c.t.spawn_attach(
+        c.probec,
+        &["--lease-ms", "500", "-e", "kprobe:refkernel::workload::fib { printf(\"%d\\n\", arg0); }"],
+        Stdio::piped(),
+    )?;
     let mut out = BufReader::new(child.stdout.take().expect("piped"));
     let mut first = String::new();
     out.read_line(&mut first).map_err(|e| e.to_string())?;

@@ -96,16 +96,9 @@ impl Target {
 
     /// `probec attach AGENT --kernel ELF ARGS...`: (status, stdout, stderr).
     pub(crate) fn attach(&self, probec: &Path, elf: &Path, args: &[&str]) -> Result<(Option<i32>, String, String), String> {
-        let mut child = Command::new(probec)
-            .arg("attach")
-            .arg(&self.agent)
-            .arg("--kernel")
-            .arg(elf)
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("probec attach: {e}"))?;
+        let elf = elf.to_str().ok_or("the kernel path is not UTF-8")?;
+        let all: Vec<&str> = ["--kernel", elf].into_iter().chain(args.iter().copied()).collect();
+        let mut child = self.spawn_attach(probec, &all, Stdio::piped())?;
         let deadline = Instant::now() + Duration::from_secs(120);
         let mut out = child.stdout.take().expect("piped");
         let mut err = child.stderr.take().expect("piped");
@@ -133,6 +126,18 @@ impl Target {
         Ok((status, t_out.join().unwrap_or_default(), t_err.join().unwrap_or_default()))
     }
 
+    /// Start `probec attach AGENT ARGS...` with its standard output piped.
+    pub(crate) fn spawn_attach(&self, probec: &Path, args: &[&str], stderr: Stdio) -> Result<Child, String> {
+        Command::new(probec)
+            .arg("attach")
+            .arg(&self.agent)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .map_err(|e| format!("probec attach: {e}"))
+    }
+
     pub(crate) fn stop(mut self) {
         let _ = Command::new("kill").args(["-TERM", &self.boot.id().to_string()]).status();
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -145,6 +150,19 @@ impl Target {
         let _ = self.boot.kill();
         let _ = self.boot.wait();
     }
+}
+
+/// `probec [--kernel KERNEL] -e PROGRAM -o OUT`: the object's bytes.
+pub(crate) fn compile(probec: &Path, kernel: Option<&Path>, program: &str, out: &Path) -> Result<Vec<u8>, String> {
+    let mut cmd = Command::new(probec);
+    if let Some(k) = kernel {
+        cmd.arg("--kernel").arg(k);
+    }
+    let o = cmd.args(["-e", program, "-o"]).arg(out).output().map_err(|e| e.to_string())?;
+    if !o.status.success() {
+        return Err(format!("compiling {program}: {}", String::from_utf8_lossy(&o.stderr)));
+    }
+    std::fs::read(out).map_err(|e| e.to_string())
 }
 
 /// What "as it was" means: measured once before the first attach.
